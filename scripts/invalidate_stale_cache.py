@@ -1,0 +1,48 @@
+"""Drop cached notebook outputs when the code they import has changed.
+
+jupyter-cache re-executes a notebook only when its code cells change. The
+chapters import vjpgrad, so a change to code/ (or to the pinned packages) must
+re-execute them too. This script hashes those inputs and, when the hash differs
+from the one recorded by the previous build, deletes the execution cache and the
+Sphinx environment so that every chapter is executed and read again.
+
+Usage: python scripts/invalidate_stale_cache.py BUILDDIR
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+INPUTS = ["requirements.txt", "constraints.txt", "code/pyproject.toml"]
+
+
+def inputs_hash() -> str:
+    """Hash the package sources and the pinned requirements."""
+    digest = hashlib.sha256()
+    files = [REPO_ROOT / name for name in INPUTS]
+    files += sorted((REPO_ROOT / "code" / "vjpgrad").rglob("*.py"))
+    for path in files:
+        digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def main(build_dir: Path) -> None:
+    stamp = build_dir / ".code-hash"
+    current = inputs_hash()
+    if stamp.is_file() and stamp.read_text() == current:
+        return
+    for stale in (".jupyter_cache", ".doctrees"):
+        if (build_dir / stale).exists():
+            print(f"code/ or requirements changed: removing {build_dir / stale}")
+            shutil.rmtree(build_dir / stale)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "_build")
