@@ -20,20 +20,21 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ["requirements.txt", "constraints.txt", "code/pyproject.toml"]
 
 
-def inputs_hash() -> str:
+def inputs_hash(repo_root: Path = REPO_ROOT) -> str:
     """Hash the package sources and the pinned requirements."""
     digest = hashlib.sha256()
-    files = [REPO_ROOT / name for name in INPUTS]
-    files += sorted((REPO_ROOT / "code" / "vjpgrad").rglob("*.py"))
+    files = [repo_root / name for name in INPUTS]
+    files += sorted((repo_root / "code" / "vjpgrad").rglob("*.py"))
     for path in files:
-        digest.update(path.relative_to(REPO_ROOT).as_posix().encode())
+        digest.update(path.relative_to(repo_root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def main(build_dir: Path) -> None:
+def main(build_dir: Path, repo_root: Path = REPO_ROOT) -> None:
+    """Delete the stale caches in build_dir if the inputs changed since the last build."""
     stamp = build_dir / ".code-hash"
-    current = inputs_hash()
+    current = inputs_hash(repo_root)
     if stamp.is_file() and stamp.read_text() == current:
         return
     for stale in (".jupyter_cache", ".doctrees"):

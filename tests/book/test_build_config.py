@@ -1,0 +1,109 @@
+"""The build configuration does what the README promises.
+
+* A notebook cell that raises makes the build fail (instead of rendering the
+  traceback silently, jupyter-book#781).
+* A change to the package's code drops the cached notebook outputs, so the
+  chapters that import it are executed again.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT
+
+CHAPTER = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A tiny chapter
+
+```{{code-cell}} ipython3
+{code}
+```
+"""
+
+
+def make_tiny_book(root: Path, code: str) -> Path:
+    """A one-page book that uses this repository's own configuration."""
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    (root / "_config.yml").write_text(yaml.safe_dump(config))
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/tiny\n")
+    book = root / "book"
+    for folder in ("_ext", "_static"):
+        if (REPO_ROOT / "book" / folder).is_dir():
+            shutil.copytree(REPO_ROOT / "book" / folder, book / folder)
+    for bibfile in config.get("bibtex_bibfiles", []):
+        shutil.copy(REPO_ROOT / bibfile, root / bibfile)
+    (book / "tiny.md").write_text(CHAPTER.format(code=code))
+    (root / "node_modules").symlink_to(REPO_ROOT / "node_modules")
+    return root
+
+
+def build(root: Path) -> subprocess.CompletedProcess:
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    return subprocess.run(
+        [str(jupyter_book), "build", ".", "--warningiserror", "--nitpick", "--keep-going"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
+    root = make_tiny_book(tmp_path, 'raise ValueError("this cell is broken")')
+    result = build(root)
+    assert result.returncode != 0, "a cell raised but the build succeeded"
+    assert "this cell is broken" in result.stdout + result.stderr
+
+
+def test_a_passing_cell_builds(tmp_path: Path) -> None:
+    root = make_tiny_book(tmp_path, "print(6 * 7)")
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "42" in (root / "_build" / "html" / "book" / "tiny.html").read_text()
+
+
+def load_invalidator():
+    path = REPO_ROOT / "scripts" / "invalidate_stale_cache.py"
+    spec = importlib.util.spec_from_file_location("invalidate_stale_cache", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_changing_the_package_drops_the_execution_cache(tmp_path: Path) -> None:
+    invalidator = load_invalidator()
+    repo = tmp_path / "repo"
+    (repo / "code" / "vjpgrad").mkdir(parents=True)
+    for name in invalidator.INPUTS:
+        (repo / name).write_text(f"# {name}\n")
+    source = repo / "code" / "vjpgrad" / "primitives.py"
+    source.write_text("def exp_vjp(g, out, x):\n    return (g * out,)\n")
+    build_dir = tmp_path / "_build"
+    cache = build_dir / ".jupyter_cache"
+
+    invalidator.main(build_dir, repo)  # first build records the hash
+    cache.mkdir()
+    invalidator.main(build_dir, repo)  # nothing changed: the cache stays
+    assert cache.is_dir()
+
+    source.write_text("def exp_vjp(g, out, x):\n    return (g * out * 1.0,)\n")
+    invalidator.main(build_dir, repo)  # the package changed: the cache goes
+    assert not cache.exists()
