@@ -1,0 +1,390 @@
+"""The primitives: each one's forward (NumPy) and its vector-Jacobian product.
+
+Every differentiable operation in vjpgrad is a *primitive*.  A primitive has
+
+* a **forward** function ``out = forward(*inputs, **params)`` working on ndarrays, and
+* a **VJP** ``vjp(g, out, *inputs, **params) -> tuple`` which, given the upstream
+  gradient ``g = dl/d(out)`` (an ndarray shaped like ``out``), returns one gradient
+  ``dl/d(input)`` per input, in input order, each shaped like its input.
+
+The reverse pass (``Tensor.backward`` in :mod:`vjpgrad.tensor`) only ever calls these
+VJPs, so the derivative of every program is exactly as good as the functions below.
+They all live in one registry, :data:`PRIMITIVES`, and sit beside their forward
+definitions.
+
+Binary primitives also register two *single-input* VJPs.  The reverse pass uses them
+when only one input needs a gradient (``x * 2.0``, or ``X @ W`` with data ``X``), so it
+never computes a gradient the result does not need; the tests check that they agree
+with the two-output VJP.
+
+Broadcasting: NumPy silently copies an input along broadcast axes, so the gradient
+that arrives for it has the broadcast shape.  The VJP of copying is summing, which is
+what :func:`unbroadcast` does; every binary VJP passes its results through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Primitive",
+    "PRIMITIVES",
+    "register_primitive",
+    "override_vjp",
+    "unbroadcast",
+]
+
+
+class Primitive:
+    """A registered operation: its name, its forward and its VJP.
+
+    ``partials`` (optional, binary primitives) holds one function per input computing
+    only that input's gradient, with the same arguments as ``vjp``.
+    """
+
+    __slots__ = ("name", "forward", "vjp", "partials")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., Any],
+        vjp: Callable[..., tuple],
+        partials: tuple[Callable[..., Any], ...] | None = None,
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.vjp = vjp
+        self.partials = partials
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name!r}, vjp={getattr(self.vjp, '__name__', self.vjp)})"
+
+
+#: The single registry: primitive name -> :class:`Primitive`.
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def register_primitive(
+    name: str,
+    forward: Callable[..., Any],
+    vjp: Callable[..., tuple],
+    partials: tuple[Callable[..., Any], ...] | None = None,
+) -> Primitive:
+    """Add (or replace) the primitive ``name`` and return it.
+
+    ``forward(*inputs, **params)`` computes the value on ndarrays; ``vjp(g, out,
+    *inputs, **params)`` returns a tuple with one gradient per input.  Apply a new
+    primitive to Tensors with :func:`vjpgrad.apply`.  Replacing an existing primitive
+    keeps the same :class:`Primitive` object, so Tensor methods pick up the change.
+    """
+    prim = PRIMITIVES.get(name)
+    if prim is None:
+        prim = PRIMITIVES[name] = Primitive(name, forward, vjp, partials)
+    else:
+        prim.forward, prim.vjp, prim.partials = forward, vjp, partials
+    return prim
+
+
+@contextlib.contextmanager
+def override_vjp(name: str, vjp: Callable[..., tuple]) -> Iterator[Primitive]:
+    """Temporarily replace the VJP of primitive ``name`` (restored on exit).
+
+    Useful to try out your own VJP, or to see :func:`vjpgrad.check_grad` catch a
+    wrong one::
+
+        with override_vjp("multiply", my_multiply_vjp):
+            check_grad(lambda x: (x * x).sum(), np.ones(3))
+    """
+    prim = PRIMITIVES[name]
+    saved = prim.vjp, prim.partials
+    prim.vjp, prim.partials = vjp, None  # the engine must use `vjp` for every input
+    try:
+        yield prim
+    finally:
+        prim.vjp, prim.partials = saved
+
+
+def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum g down to `shape`, undoing NumPy broadcasting (the VJP of broadcasting)."""
+    if g.shape == shape:
+        return g  # fast path: nothing was broadcast
+    lead = g.ndim - len(shape)  # axes that broadcasting prepended
+    stretched = tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    return g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+
+
+def _keep_reduced_axes(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    """Put back, as size-1 axes, the axes a reduction removed, so `a` broadcasts against its input."""
+    return a if keepdims or axis is None else np.expand_dims(a, axis)
+
+
+# --------------------------------------------------------------------------------------
+# Element-wise binary primitives (NumPy broadcasting)
+# --------------------------------------------------------------------------------------
+
+
+def add_vjp(g, out, a, b):
+    """d l/da = g,  d l/db = g  (each summed back to its input's shape)."""
+    return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
+
+
+register_primitive("add", np.add, add_vjp, (
+    lambda g, out, a, b: unbroadcast(g, a.shape),
+    lambda g, out, a, b: unbroadcast(g, b.shape),
+))
+
+
+def subtract_vjp(g, out, a, b):
+    """d l/da = g,  d l/db = -g."""
+    return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
+
+
+register_primitive("subtract", np.subtract, subtract_vjp, (
+    lambda g, out, a, b: unbroadcast(g, a.shape),
+    lambda g, out, a, b: unbroadcast(-g, b.shape),
+))
+
+
+def multiply_vjp(g, out, a, b):
+    """d l/da = g ⊙ b,  d l/db = g ⊙ a."""
+    return unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)
+
+
+register_primitive("multiply", np.multiply, multiply_vjp, (
+    lambda g, out, a, b: unbroadcast(g * b, a.shape),
+    lambda g, out, a, b: unbroadcast(g * a, b.shape),
+))
+
+
+def divide_vjp(g, out, a, b):
+    """d l/da = g / b,  d l/db = -g ⊙ a / b² = -g ⊙ out / b."""
+    return unbroadcast(g / b, a.shape), unbroadcast(-g * out / b, b.shape)
+
+
+register_primitive("divide", np.divide, divide_vjp, (
+    lambda g, out, a, b: unbroadcast(g / b, a.shape),
+    lambda g, out, a, b: unbroadcast(-g * out / b, b.shape),
+))
+
+
+def power_vjp(g, out, a, b):
+    """d l/da = g ⊙ b a^(b-1),  d l/db = g ⊙ a^b log a  (0 where b = 0, resp. a = 0)."""
+    return (unbroadcast(g * b * a ** np.where(b == 0, 1.0, b - 1.0), a.shape),
+            unbroadcast(g * out * np.log(np.where(a == 0, 1.0, a)), b.shape))
+
+
+register_primitive("power", np.power, power_vjp, (
+    lambda g, out, a, b: unbroadcast(g * b * a ** np.where(b == 0, 1.0, b - 1.0), a.shape),
+    lambda g, out, a, b: unbroadcast(g * out * np.log(np.where(a == 0, 1.0, a)), b.shape),
+))
+
+
+def maximum_vjp(g, out, a, b):
+    """d l/da = g where a is the larger, d l/db = g where b is; ties split g evenly."""
+    share = g / (1.0 + (a == b))
+    return unbroadcast(share * (a == out), a.shape), unbroadcast(share * (b == out), b.shape)
+
+
+register_primitive("maximum", np.maximum, maximum_vjp, (
+    lambda g, out, a, b: unbroadcast(g / (1.0 + (a == b)) * (a == out), a.shape),
+    lambda g, out, a, b: unbroadcast(g / (1.0 + (a == b)) * (b == out), b.shape),
+))
+
+
+# --------------------------------------------------------------------------------------
+# Matrix product (np.matmul semantics: 1-D operands and broadcast batch axes)
+# --------------------------------------------------------------------------------------
+
+
+def matmul_vjp(g, out, a, b):
+    """d l/dA = G Bᵀ,  d l/dB = Aᵀ G  (a 1-D operand acts as a 1-row / 1-column matrix)."""
+    A, B, G = a, b, g
+    if b.ndim == 1:  # A @ b: b is a column, so G gains a last axis of size 1
+        B, G = b[:, None], G[..., None]
+    if a.ndim == 1:  # a @ B: a is a row, so G gains a row axis of size 1
+        A, G = a[None, :], G[..., None, :]
+    dA = unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape).reshape(a.shape)
+    dB = unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape).reshape(b.shape)
+    return dA, dB
+
+
+def _as_matrices(g, a, b):
+    """View 1-D operands as a 1-row (a) / 1-column (b) matrix and give G the matching axes."""
+    if b.ndim == 1:
+        b, g = b[:, None], g[..., None]
+    if a.ndim == 1:
+        a, g = a[None, :], g[..., None, :]
+    return g, a, b
+
+
+def _matmul_vjp_a(g, out, a, b):
+    """Only d l/dA = G Bᵀ (when B needs no gradient)."""
+    G, A, B = _as_matrices(g, a, b)
+    return unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape).reshape(a.shape)
+
+
+def _matmul_vjp_b(g, out, a, b):
+    """Only d l/dB = Aᵀ G (when A needs no gradient, e.g. data)."""
+    G, A, B = _as_matrices(g, a, b)
+    return unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape).reshape(b.shape)
+
+
+register_primitive("matmul", np.matmul, matmul_vjp, (_matmul_vjp_a, _matmul_vjp_b))
+
+
+# --------------------------------------------------------------------------------------
+# Element-wise unary primitives
+# --------------------------------------------------------------------------------------
+
+
+def negative_vjp(g, out, x):
+    """d l/dx = -g."""
+    return (-g,)
+
+
+register_primitive("negative", np.negative, negative_vjp)
+
+
+def exp_vjp(g, out, x):
+    """d l/dx = g ⊙ exp(x) = g ⊙ out."""
+    return (g * out,)
+
+
+register_primitive("exp", np.exp, exp_vjp)
+
+
+def log_vjp(g, out, x):
+    """d l/dx = g / x."""
+    return (g / x,)
+
+
+register_primitive("log", np.log, log_vjp)
+
+
+def tanh_vjp(g, out, x):
+    """d l/dx = g ⊙ (1 - tanh(x)²) = g ⊙ (1 - out²)."""
+    return (g * (1.0 - out * out),)
+
+
+register_primitive("tanh", np.tanh, tanh_vjp)
+
+
+def sigmoid(x):
+    """σ(x) = 1 / (1 + e^-x), computed as exp(-log(1 + e^-x)) so it never overflows."""
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def sigmoid_vjp(g, out, x):
+    """d l/dx = g ⊙ σ(x) (1 - σ(x)) = g ⊙ out (1 - out)."""
+    return (g * out * (1.0 - out),)
+
+
+register_primitive("sigmoid", sigmoid, sigmoid_vjp)
+
+
+def relu(x):
+    """relu(x) = max(x, 0)."""
+    return np.maximum(x, 0.0)
+
+
+def relu_vjp(g, out, x):
+    """d l/dx = g where x > 0, else 0  (so relu'(0) = 0)."""
+    return (g * (x > 0),)
+
+
+register_primitive("relu", relu, relu_vjp)
+
+
+# --------------------------------------------------------------------------------------
+# Reductions (axis = None, an int, a negative int or a tuple; keepdims as in NumPy)
+# --------------------------------------------------------------------------------------
+
+
+def _sum(x, axis=None, keepdims=False):
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+def sum_vjp(g, out, x, axis=None, keepdims=False):
+    """d l/dx = g copied back along the summed axes."""
+    return (np.broadcast_to(_keep_reduced_axes(g, axis, keepdims), x.shape),)
+
+
+register_primitive("sum", _sum, sum_vjp)
+
+
+def _mean(x, axis=None, keepdims=False):
+    return x.mean(axis=axis, keepdims=keepdims)
+
+
+def mean_vjp(g, out, x, axis=None, keepdims=False):
+    """d l/dx = g / n copied back along the averaged axes (n entries per mean)."""
+    n = x.size / max(np.size(out), 1)
+    return (np.broadcast_to(_keep_reduced_axes(g, axis, keepdims) / n, x.shape),)
+
+
+register_primitive("mean", _mean, mean_vjp)
+
+
+def _max(x, axis=None, keepdims=False):
+    return x.max(axis=axis, keepdims=keepdims)
+
+
+def max_vjp(g, out, x, axis=None, keepdims=False):
+    """d l/dx = g at the entries equal to the max (ties share g evenly), 0 elsewhere."""
+    at_max = x == _keep_reduced_axes(out, axis, keepdims)
+    return (_keep_reduced_axes(g, axis, keepdims) * at_max / at_max.sum(axis=axis, keepdims=True),)
+
+
+register_primitive("max", _max, max_vjp)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log Σ exp(x) along `axis`, computed stably as m + log Σ exp(x - m) with m = max x."""
+    m = x.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf) along the axis: no shift
+    out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def logsumexp_vjp(g, out, x, axis=None, keepdims=False):
+    """d l/dx = g ⊙ softmax(x) = g ⊙ exp(x - out), copied back along `axis`."""
+    g, out = _keep_reduced_axes(g, axis, keepdims), _keep_reduced_axes(out, axis, keepdims)
+    return (g * np.exp(x - out),)
+
+
+register_primitive("logsumexp", logsumexp, logsumexp_vjp)
+
+
+# --------------------------------------------------------------------------------------
+# Shape and indexing primitives
+# --------------------------------------------------------------------------------------
+
+
+def reshape_vjp(g, out, x, shape=None):
+    """d l/dx = g reshaped back to x's shape."""
+    return (np.reshape(g, x.shape),)
+
+
+register_primitive("reshape", lambda x, shape: np.reshape(x, shape), reshape_vjp)
+
+
+def transpose_vjp(g, out, x, axes=None):
+    """d l/dx = g transposed by the inverse permutation (argsort of `axes`)."""
+    return (np.transpose(g, None if axes is None else np.argsort(np.mod(axes, x.ndim))),)
+
+
+register_primitive("transpose", lambda x, axes=None: np.transpose(x, axes), transpose_vjp)
+
+
+def getitem_vjp(g, out, x, index=None):
+    """d l/dx = g scattered into zeros at x[index]; repeated indices add up."""
+    dx = np.zeros_like(x)
+    np.add.at(dx, index, g)
+    return (dx,)
+
+
+register_primitive("getitem", lambda x, index: x[index], getitem_vjp)
