@@ -12,11 +12,12 @@ BUILDDIR    := $(OUT)/_build
 BIN         := $(VENV)/bin
 JB_FLAGS    := --warningiserror --nitpick --keep-going
 
-.PHONY: html test setup system-tools clean constraints
+.PHONY: html test setup system-tools clean constraints notebooks labels
 
 html: setup
 	@$(BIN)/python scripts/invalidate_stale_cache.py $(BUILDDIR)
 	$(BIN)/jupyter-book build . --path-output $(OUT) $(JB_FLAGS)
+	$(BIN)/python scripts/build_pdf.py $(BUILDDIR)/html
 
 test: setup
 	$(BIN)/python -m pytest tests/vjpgrad
@@ -43,6 +44,17 @@ constraints: $(VENV)/.installed
 	{ echo "# Exact versions of every transitive dependency, used as pip constraints (-c)."; \
 	  echo "# Regenerate with: make constraints"; \
 	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
+
+# The Colab notebooks book/NAME.ipynb, generated from book/NAME.md; commit them.
+# (A test fails when one is stale; `make html` never regenerates them.)
+notebooks: $(VENV)/.installed
+	$(BIN)/python scripts/notebooks.py
+
+# Rewrite book/labels.json, the manifest of published labels, from a fresh
+# build; commit it. Needed when a label is added, renumbered or (deliberately)
+# removed: see README "Labels are permanent".
+labels: html
+	$(BIN)/python scripts/labels_manifest.py --write $(BUILDDIR)/html
 
 clean:
 	rm -rf $(BUILDDIR)

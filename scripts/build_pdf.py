@@ -1,0 +1,209 @@
+"""Print the whole book to one PDF with headless Chromium; no TeX needed.
+
+Usage: python scripts/build_pdf.py [HTML_DIR]   (default: _build/html)
+
+The PDF is printed from the site that ``jupyter-book build`` just made, so its
+definitions, theorems, equations and figures carry exactly the site's numbers:
+
+1. serve HTML_DIR on a local port (so MathJax's fonts load as on the web);
+2. open the root page in Chromium (Playwright, the system's
+   ``/usr/bin/chromium`` or $CHROMIUM), fetch every page of ``_toc.yml`` in
+   order and put their articles one after the other into that page; links
+   between pages become links inside the PDF, other links point at the
+   published site (``html.baseurl``); images and MathJax fonts stay local;
+3. typeset the maths with MathJax (``MathJax.startup.promise`` then
+   ``MathJax.typesetPromise()``), wait for the images;
+4. print with the site's print stylesheet (``book/_static/reader.css`` hides
+   the navigation and buttons), page numbers in the footer, an outline
+   (bookmarks) from the headings, into HTML_DIR/book.pdf.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PDF_NAME = "book.pdf"
+MARGIN_MM = 16
+COLUMN_PX = round((210 - 2 * MARGIN_MM) / 25.4 * 96)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+ASSEMBLE_JS = """
+async ({docs, siteUrl, title}) => {
+  const origin = location.origin + '/';
+  const pageUrl = doc => new URL(doc + '.html', origin);
+  const chapterOf = new Map(docs.map(doc => [pageUrl(doc).pathname, 'pdf-' + doc.replace(/\\//g, '-')]));
+  const article = document.querySelector('article.bd-article');
+  article.replaceChildren();
+  for (const doc of docs) {
+    const url = pageUrl(doc);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`cannot fetch ${url}: ${response.status}`);
+    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const content = page.querySelector('article.bd-article');
+    if (!content) throw new Error(`no article in ${url}`);
+    content.querySelectorAll('[src]').forEach(el =>
+      el.setAttribute('src', new URL(el.getAttribute('src'), url).href));
+    content.querySelectorAll('a[href]').forEach(a => {
+      const target = new URL(a.getAttribute('href'), url);
+      if (target.origin + '/' !== origin) return;           // external: keep
+      if (chapterOf.has(target.pathname)) {                  // inside the book
+        a.setAttribute('href', target.hash || '#' + chapterOf.get(target.pathname));
+      } else {                                               // other site files
+        a.setAttribute('href', siteUrl + target.pathname.slice(1) + target.hash);
+      }
+    });
+    const chapter = document.createElement('div');
+    chapter.className = 'pdf-chapter';
+    chapter.id = chapterOf.get(url.pathname);
+    chapter.append(...Array.from(content.childNodes).map(n => document.adoptNode(n)));
+    article.append(chapter);
+  }
+  document.title = title;
+  await MathJax.startup.promise;
+  MathJax.typesetClear();
+  await MathJax.typesetPromise();
+  await Promise.all(Array.from(document.images).map(img => img.complete ? null :
+    new Promise(resolve => { img.onload = img.onerror = resolve; })));
+  await document.fonts.ready;
+  return {chapters: docs.length};
+}
+"""
+
+# Display equations wider than the printed column are scaled down to fit it
+# (on screen they scroll instead; a PDF cannot scroll).
+FIT_MATH_JS = """
+() => {
+  let scaled = 0;
+  for (const math of document.querySelectorAll('mjx-container[display="true"]')) {
+    const box = math.closest('div.math') || math.parentElement;
+    const available = box.clientWidth - 8;
+    const needed = math.scrollWidth;
+    if (available > 0 && needed > available) {
+      math.style.fontSize = `${Math.floor(100 * available / needed)}%`;
+      scaled += 1;
+    }
+  }
+  const raw = document.querySelectorAll('.math:not(:has(mjx-container))').length;
+  return {scaled: scaled, untypeset: raw};
+}
+"""
+
+PRINT_CSS = """
+.pdf-chapter + .pdf-chapter { break-before: page; }
+.bd-header-article, .prev-next-area, .bd-footer-article, .bd-sidebar-secondary,
+.bd-sidebar-primary, .bd-header, .bd-footer, #pst-back-to-top { display: none !important; }
+.bd-main .bd-content .bd-article-container { max-width: 100% !important; padding: 0 !important; }
+a.headerlink { display: none !important; }
+#jb-print-docs-body { display: none !important; }
+.bd-main .bd-content .bd-article .pdf-chapter h1 { display: block !important; }
+div.math, mjx-container[display="true"] { overflow: visible !important; }
+body { font-size: 11pt; }
+"""
+
+FOOTER = (
+    '<div style="font-size:8px; width:100%; text-align:center; color:#666;">'
+    '<span class="title"></span> &middot; <span class="pageNumber"></span> / '
+    '<span class="totalPages"></span></div>'
+)
+
+
+def toc_documents() -> list[str]:
+    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
+    docs = [toc["root"]]
+    for part in toc.get("parts", []):
+        docs += [chapter["file"] for chapter in part.get("chapters", [])]
+    return docs
+
+
+def site_url() -> str:
+    """Where the site is published (html.baseurl), ending in a slash."""
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    url = (config.get("html") or {}).get("baseurl") or ""
+    return url if not url or url.endswith("/") else url + "/"
+
+
+def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def build_pdf(html_dir: Path, output: Path | None = None) -> Path:
+    from playwright.sync_api import sync_playwright
+
+    output = output or html_dir / PDF_NAME
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    docs = [doc for doc in toc_documents() if (html_dir / f"{doc}.html").is_file()]
+    missing = set(toc_documents()) - set(docs)
+    if missing:
+        raise SystemExit(f"build_pdf: pages missing from {html_dir}: {sorted(missing)}")
+    server, base = serve(html_dir)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                args=CHROMIUM_ARGS,
+            )
+            # the printed column: A4 (210 mm) less the margins, at 96 px per inch
+            page = browser.new_page(viewport={"width": COLUMN_PX, "height": 1200})
+            page.emulate_media(media="print")
+            page.goto(base + docs[0] + ".html", wait_until="load")
+            page.evaluate(
+                ASSEMBLE_JS,
+                {"docs": docs, "siteUrl": site_url(), "title": config.get("title", "")},
+            )
+            page.add_style_tag(content=PRINT_CSS)
+            result = page.evaluate(FIT_MATH_JS)
+            if result["untypeset"]:
+                raise SystemExit(f"build_pdf: {result['untypeset']} formulas were not typeset")
+            tmp = output.with_suffix(".pdf.tmp")
+            page.pdf(
+                path=str(tmp),
+                format="A4",
+                print_background=True,
+                margin={"top": "18mm", "bottom": "18mm", "left": f"{MARGIN_MM}mm", "right": f"{MARGIN_MM}mm"},
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=FOOTER,
+                outline=True,
+                tagged=True,
+            )
+            browser.close()
+        tmp.replace(output)
+    finally:
+        server.shutdown()
+    return output
+
+
+def main() -> None:
+    html_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "_build" / "html"
+    start = time.perf_counter()
+    output = build_pdf(html_dir.resolve())
+    size = output.stat().st_size / 1e6
+    print(f"wrote {output} ({size:.1f} MB) in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
