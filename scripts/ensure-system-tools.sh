@@ -15,8 +15,22 @@ need() {  # need COMMAND DEBIAN_PACKAGE
 need dot graphviz
 need node nodejs
 need npm npm
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
-    && ! command -v google-chrome >/dev/null 2>&1; then
+# A Chromium that really starts (Ubuntu's apt `chromium` is a snap shim, so
+# `--version` is tried rather than trusting the name; GitHub's ubuntu-latest
+# ships Google Chrome). scripts/site_browser.py looks for the same names.
+chromium_works() {
+    local name
+    for name in ${CHROMIUM:-} chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$name" >/dev/null 2>&1 && timeout 60 "$name" --version >/dev/null 2>&1 && return 0
+    done
+    return 1
+}
+if ! chromium_works; then
+    if grep -qi '^ID=ubuntu' /etc/os-release 2>/dev/null; then
+        echo "error: no working Chromium or Google Chrome; on Ubuntu apt's chromium is a snap:" >&2
+        echo "install Google Chrome (or set CHROMIUM=/path/to/chrome) and run the command again." >&2
+        exit 1
+    fi
     missing_packages+=(chromium)
 fi
 
@@ -24,11 +38,16 @@ if [ ${#missing_packages[@]} -eq 0 ]; then
     exit 0
 fi
 
-if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+# root runs apt-get itself; a CI runner's user (GitHub Actions) has passwordless sudo
+as_root=()
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+fi
+if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ ${#as_root[@]} -gt 0 ]; }; then
     echo "Installing system packages: ${missing_packages[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" fonts-dejavu-core >/dev/null
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" fonts-dejavu-core >/dev/null
     exit 0
 fi
 
