@@ -6,11 +6,12 @@ The PDF is printed from the site that ``jupyter-book build`` just made, so its
 definitions, theorems, equations and figures carry exactly the site's numbers:
 
 1. serve HTML_DIR on a local port (so MathJax's fonts load as on the web);
-2. open the root page in Chromium (Playwright, the system's
-   ``/usr/bin/chromium`` or $CHROMIUM), fetch every page of ``_toc.yml`` in
+2. open the root page in Chromium (Playwright driving $CHROMIUM or the
+   system's chromium / google-chrome; no browser download), fetch every page of ``_toc.yml`` in
    order and put their articles one after the other into that page; links
    between pages become links inside the PDF, other links point at the
-   published site (``html.baseurl``); images and MathJax fonts stay local;
+   published site (the GitHub Pages address of ``repository`` in
+   _config.yml); images and MathJax fonts stay local;
 3. typeset the maths with MathJax (``MathJax.startup.promise`` then
    ``MathJax.typesetPromise()``), wait for the images;
 4. print with the site's print stylesheet (``book/_static/reader.css`` hides
@@ -23,6 +24,8 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
+import shutil
 import sys
 import threading
 import time
@@ -124,6 +127,16 @@ FOOTER = (
 )
 
 
+def find_chromium() -> str:
+    """$CHROMIUM, else the first of chromium, chromium-browser, google-chrome on PATH."""
+    if os.environ.get("CHROMIUM"):
+        return os.environ["CHROMIUM"]
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if path := shutil.which(name):
+            return path
+    raise SystemExit("build_pdf: no Chromium or Google Chrome found; set CHROMIUM=/path/to/chrome")
+
+
 def toc_documents() -> list[str]:
     toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
     docs = [toc["root"]]
@@ -133,9 +146,21 @@ def toc_documents() -> list[str]:
 
 
 def site_url() -> str:
-    """Where the site is published (html.baseurl), ending in a slash."""
+    """Where the site is published, ending in a slash.
+
+    ``html.baseurl`` when set, else the GitHub Pages address of the
+    ``repository`` of _config.yml (https://github.com/ORG/REPO ->
+    https://ORG.github.io/REPO/), so that forking the book means changing one
+    setting.
+    """
     config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
     url = (config.get("html") or {}).get("baseurl") or ""
+    if not url:
+        repository = (config.get("repository") or {}).get("url", "").rstrip("/")
+        match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", repository)
+        if match:
+            org, repo = match.groups()
+            url = f"https://{org.lower()}.github.io/" + ("" if repo.lower() == f"{org.lower()}.github.io" else f"{repo}/")
     return url if not url or url.endswith("/") else url + "/"
 
 
@@ -163,7 +188,7 @@ def build_pdf(html_dir: Path, output: Path | None = None) -> Path:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                executable_path=find_chromium(),
                 args=CHROMIUM_ARGS,
             )
             # the printed column: A4 (210 mm) less the margins, at 96 px per inch

@@ -50,8 +50,21 @@ def toc_documents() -> list[str]:
 
 
 def site_url() -> str:
+    """Where the site is published, ending in a slash.
+
+    ``html.baseurl`` when set, else the GitHub Pages address of the
+    ``repository`` of _config.yml (https://github.com/ORG/REPO ->
+    https://ORG.github.io/REPO/), so that forking the book means changing one
+    setting.
+    """
     config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
     url = (config.get("html") or {}).get("baseurl") or ""
+    if not url:
+        repository = (config.get("repository") or {}).get("url", "").rstrip("/")
+        match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", repository)
+        if match:
+            org, repo = match.groups()
+            url = f"https://{org.lower()}.github.io/" + ("" if repo.lower() == f"{org.lower()}.github.io" else f"{repo}/")
     return url if not url or url.endswith("/") else url + "/"
 
 

@@ -1,0 +1,101 @@
+"""Citing: CITATION.cff is valid and agrees with _config.yml; the how-to-cite page works.
+
+``cffconvert --validate`` runs in its own small virtual environment (cffconvert
+2.0.0 needs jsonschema < 4, which the book's tools cannot share), cached in
+``.venv/cffconvert-env``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import REPO_ROOT
+from test_labels import labels_manifest
+
+CFFCONVERT = "cffconvert==2.0.0"
+ENV_DIR = Path(sys.prefix) / "cffconvert-env"
+CITATION = REPO_ROOT / "CITATION.cff"
+HOW_TO_CITE = REPO_ROOT / "book" / "how-to-cite.md"
+CONFIG = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+SITE = labels_manifest.site_url()  # GitHub Pages address of `repository`
+REPOSITORY = CONFIG["repository"]["url"].rstrip("/")
+
+
+@pytest.fixture(scope="module")
+def cffconvert() -> Path:
+    exe = ENV_DIR / "bin" / "cffconvert"
+    stamp = ENV_DIR / ".installed"
+    if not (stamp.is_file() and stamp.read_text() == CFFCONVERT and exe.is_file()):
+        shutil.rmtree(ENV_DIR, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(ENV_DIR)], check=True)
+        install = subprocess.run(
+            [str(ENV_DIR / "bin" / "python"), "-m", "pip", "install", "--quiet", CFFCONVERT],
+            capture_output=True, text=True,
+        )
+        assert install.returncode == 0, install.stdout + install.stderr
+        stamp.write_text(CFFCONVERT)
+    return exe
+
+
+def test_citation_cff_is_valid(cffconvert: Path) -> None:
+    result = subprocess.run(
+        [str(cffconvert), "--validate", "-i", str(CITATION)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_citation_cff_converts_to_bibtex(cffconvert: Path) -> None:
+    result = subprocess.run(
+        [str(cffconvert), "-f", "bibtex", "-i", str(CITATION)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert CONFIG["title"] in result.stdout
+
+
+def test_citation_cff_agrees_with_config() -> None:
+    cff = yaml.safe_load(CITATION.read_text())
+    assert cff["title"] == CONFIG["title"]
+    assert cff["repository-code"].rstrip("/") == REPOSITORY
+    assert cff["url"] == SITE
+    assert cff["preferred-citation"]["url"] == SITE
+
+
+def test_how_to_cite_is_in_the_table_of_contents() -> None:
+    assert "book/how-to-cite" in (REPO_ROOT / "_toc.yml").read_text()
+
+
+def test_how_to_cite_has_bibtex_for_the_book() -> None:
+    text = HOW_TO_CITE.read_text()
+    assert re.search(r"```bibtex\s*\n@book\{", text), "no BibTeX entry for the book"
+    assert CONFIG["title"] in text
+    assert SITE in text
+
+
+def test_how_to_cite_example_matches_the_site(html_dir: Path) -> None:
+    """Each permalink the page quotes exists, and the number it quotes is the site's."""
+    text = HOW_TO_CITE.read_text()
+    urls = set(re.findall(re.escape(SITE) + r"([\w/.-]+\.html)#([\w-]+)", text))
+    assert urls, "the how-to-cite page quotes no permalink"
+    for page, anchor in urls:
+        built = html_dir / page
+        assert built.is_file(), f"how-to-cite quotes {page}, not in the site"
+        soup = BeautifulSoup(built.read_text(), "html.parser")
+        target = soup.find(id=anchor)
+        assert target is not None, f"how-to-cite quotes {page}#{anchor}, not in the site"
+        title = target.find("p", class_="admonition-title")
+        if title is None:
+            continue
+        number = " ".join(title.find("span", class_="caption-number").get_text().split())
+        name = title.find_all(string=True, recursive=False)
+        name = " ".join("".join(name).split()).strip("() ")
+        assert f"{number} ({name})" in text, (
+            f"how-to-cite must quote {anchor} as it is numbered on the site: {number} ({name})"
+        )

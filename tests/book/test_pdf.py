@@ -1,0 +1,149 @@
+"""Downloads and the PDF: every page offers its .md and .ipynb; the book is one PDF.
+
+``make html`` prints the built site into ``_build/html/book.pdf``
+(scripts/build_pdf.py) and every page's download menu links to it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import toc_files
+
+PDF_NAME = "book.pdf"
+
+
+@lru_cache(maxsize=1)
+def pdf_text(pdf: Path) -> tuple[int, str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return len(reader.pages), text
+
+
+@pytest.fixture(scope="module")
+def pdf(html_dir: Path) -> Path:
+    path = html_dir / PDF_NAME
+    assert path.is_file(), f"{path} missing: `make html` prints it with scripts/build_pdf.py"
+    return path
+
+
+def built_labels(html_dir: Path, css_class: str) -> list[tuple[str, str]]:
+    """(caption number, title) of every box of one kind on the site, e.g. definitions."""
+    found = []
+    for doc in toc_files():
+        page = html_dir / f"{doc}.html"
+        soup = BeautifulSoup(page.read_text(), "html.parser")
+        for box in soup.select(f"div.proof.{css_class}[id] > p.admonition-title"):
+            number = box.find("span", class_="caption-number")
+            title = " ".join(t for t in box.find_all(string=True, recursive=False)).strip(" ()#")
+            found.append((" ".join(number.get_text().split()) if number else "", title))
+    return found
+
+
+def normalise(text: str) -> str:
+    """PDF text without hyphenation/line breaks, ligatures spelled out."""
+    text = text.replace("\ufb01", "fi").replace("\ufb02", "fl").replace("\ufb00", "ff")
+    text = text.replace("\ufb03", "ffi").replace("\ufb04", "ffl").replace("\u2019", "'")
+    return " ".join(text.split())
+
+
+def test_pdf_page_count_is_sane(pdf: Path) -> None:
+    pages, _ = pdf_text(pdf)
+    chapters = len(toc_files())
+    assert chapters <= pages <= 60 * chapters, f"{pages} pages for {chapters} documents"
+
+
+def test_pdf_has_every_chapter_title_in_order(html_dir: Path, pdf: Path) -> None:
+    _, text = pdf_text(pdf)
+    text = normalise(text)
+    position = 0
+    for doc in toc_files():
+        soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
+        h1 = soup.find("article").find("h1")
+        title = normalise(" ".join(s for s in h1.find_all(string=True) if s.parent.get("class") != ["headerlink"]))
+        title = title.rstrip("#").strip()
+        found = text.find(title, position)
+        assert found >= 0, f"chapter title {title!r} not in the PDF (after position {position})"
+        position = found
+
+
+def test_pdf_has_definitions_numbered_as_on_the_site(html_dir: Path, pdf: Path) -> None:
+    _, text = pdf_text(pdf)
+    text = normalise(text)
+    definitions = built_labels(html_dir, "definition") + built_labels(html_dir, "theorem")
+    if not definitions:
+        pytest.skip("no definition or theorem on the site yet")
+    missing = [
+        f"{number} ({title})" for number, title in definitions
+        if normalise(f"{number} ({title})") not in text
+    ]
+    assert not missing, f"not in the PDF text: {missing[:10]}"
+
+
+def test_pdf_has_typeset_maths(html_dir: Path, pdf: Path) -> None:
+    """MathJax ran before printing: maths glyphs are in the text, no raw TeX."""
+    _, text = pdf_text(pdf)
+    site_tex = "".join(p.read_text() for p in html_dir.glob("book/*.html"))
+    if r"\(" not in site_tex and r"\[" not in site_tex:
+        pytest.skip("no maths on the site yet")
+    symbols = [c for c in "∑∫∈∂∇θ≤≥→∞" if c in text]
+    assert len(symbols) >= 2, f"too few maths symbols in the PDF text: {symbols}"
+    assert "\\frac" not in text and "\\mathbf" not in text and "$$" not in text, "raw TeX in the PDF"
+    assert not re.search(r"\\\(|\\\[", text), "unrendered maths delimiters in the PDF"
+
+
+def test_pdf_has_figures_numbered_as_on_the_site(html_dir: Path, pdf: Path) -> None:
+    _, text = pdf_text(pdf)
+    text = normalise(text)
+    numbers = []
+    for doc in toc_files():
+        soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
+        numbers += [" ".join(s.get_text().split()) for s in soup.select("figure[id] figcaption span.caption-number")]
+    if not numbers:
+        pytest.skip("no numbered figure on the site yet")
+    missing = [n for n in numbers if n not in text]
+    assert not missing, f"figure numbers not in the PDF: {missing}"
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_every_page_links_the_book_pdf(html_dir: Path, doc: str) -> None:
+    page = html_dir / f"{doc}.html"
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    targets = {
+        Path(unquote(urljoin(page.as_uri(), a["href"]).removeprefix("file://"))).resolve()
+        for a in soup.find_all("a", href=True) if a["href"].endswith(PDF_NAME)
+    }
+    assert (html_dir / PDF_NAME).resolve() in targets, f"{doc} does not link {PDF_NAME}"
+
+
+def download_links(page: Path) -> dict[str, Path]:
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    links = {}
+    for a in soup.select(".dropdown-download-buttons a[href], a.btn[href]"):
+        href = a["href"]
+        if "_sources/" in href:
+            target = Path(unquote(urljoin(page.as_uri(), href).removeprefix("file://")))
+            links[target.suffix] = target
+    return links
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_each_page_offers_its_sources_for_download(html_dir: Path, doc: str) -> None:
+    """The .md, and for MyST notebooks the .ipynb, are offered and exist in the build."""
+    page = html_dir / f"{doc}.html"
+    links = download_links(page)
+    assert ".md" in links, f"{doc}: no .md download ({links})"
+    source = (Path(__file__).resolve().parents[2] / f"{doc}.md").read_text()
+    if "kernelspec:" in source.split("---", 2)[1] if source.startswith("---") else False:
+        assert ".ipynb" in links, f"{doc}: no .ipynb download ({links})"
+    for suffix, target in links.items():
+        assert target.is_file(), f"{doc}: the {suffix} download {target} does not exist"
+        assert target.stat().st_size > 0

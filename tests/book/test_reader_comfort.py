@@ -1,0 +1,135 @@
+"""Reading comfort: alt text on every image; phone width; dark mode (book/_static/reader.css).
+
+The browser checks load the built pages in the system's Chromium (Playwright),
+served over a local port, after MathJax has typeset them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import REPO_ROOT, toc_files
+
+spec = importlib.util.spec_from_file_location("build_pdf", REPO_ROOT / "scripts" / "build_pdf.py")
+build_pdf = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(build_pdf)
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_every_image_has_alt_text(html_dir: Path) -> None:
+    missing = []
+    for page in sorted(html_dir.rglob("*.html")):
+        for img in BeautifulSoup(page.read_text(), "html.parser").find_all("img"):
+            if not (img.get("alt") or "").strip():
+                missing.append(f"{page.relative_to(html_dir)}: {img.get('src')}")
+    assert not missing, "images without alt text:\n  " + "\n  ".join(missing)
+
+
+@pytest.fixture(scope="module")
+def browser(html_dir: Path):
+    from playwright.sync_api import sync_playwright
+
+    server, base = build_pdf.serve(html_dir)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=build_pdf.find_chromium(),
+            args=build_pdf.CHROMIUM_ARGS,
+        )
+        yield chromium, base
+        chromium.close()
+    server.shutdown()
+
+
+def open_page(browser, doc: str, **context):
+    chromium, base = browser
+    page = chromium.new_page(**context)
+    page.goto(f"{base}{doc}.html", wait_until="load")
+    page.evaluate("async () => { if (window.MathJax) await MathJax.startup.promise; }")
+    return page
+
+
+CHAPTERS = [doc for doc in toc_files() if doc != toc_files()[0]]
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_wide_equations_scroll_inside_their_box_on_a_phone(browser, doc: str) -> None:
+    page = open_page(browser, doc, viewport=PHONE)
+    try:
+        report = page.evaluate(
+            """() => Array.from(document.querySelectorAll('article div.math')).map(box => {
+                 const r = box.getBoundingClientRect();
+                 const style = getComputedStyle(box);
+                 return {id: box.id, right: r.right, scroll: box.scrollWidth, client: box.clientWidth,
+                         overflow: style.overflowX};
+               })"""
+        )
+        width = page.evaluate("() => document.documentElement.clientWidth")
+    finally:
+        page.close()
+    problems = []
+    for box in report:
+        if box["right"] > width + 1:
+            problems.append(f"{box['id'] or 'equation'} sticks out of the page ({box['right']:.0f} > {width})")
+        if box["scroll"] > box["client"] + 1 and box["overflow"] not in ("auto", "scroll"):
+            problems.append(f"{box['id'] or 'equation'} is wider than its box but does not scroll")
+    assert not problems, f"{doc} at {PHONE['width']} px:\n  " + "\n  ".join(problems)
+
+
+def contrast(foreground: str, background: str) -> float:
+    def luminance(rgb: str) -> float:
+        values = [float(v) for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+        linear = [(v / 255) / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in values]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+EFFECTIVE_COLOURS = """
+(selector) => {
+  const parse = c => { const v = c.match(/[\\d.]+/g).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  return Array.from(document.querySelectorAll(selector)).slice(0, 20).map(el => {
+    const layers = [];
+    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+      layers.push(parse(getComputedStyle(node).backgroundColor));
+    }
+    let rgb = [255, 255, 255];  // the canvas under everything
+    for (const [r, g, b, a] of layers.reverse()) {
+      rgb = [r * a + rgb[0] * (1 - a), g * a + rgb[1] * (1 - a), b * a + rgb[2] * (1 - a)];
+    }
+    return {color: getComputedStyle(el).color,
+            background: `rgb(${rgb.map(Math.round).join(', ')})`,
+            text: (el.textContent || '').trim().slice(0, 40)};
+  });
+}
+"""
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_dark_mode_keeps_boxes_code_and_plots_readable(browser, doc: str) -> None:
+    page = open_page(browser, doc, viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    try:
+        page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+        page.wait_for_timeout(50)
+        problems = []
+        for selector in ("div.proof p", "div.proof p.admonition-title", "div.cell_input pre",
+                         "div.cell_output pre", "article p"):
+            for sample in page.evaluate(EFFECTIVE_COLOURS, selector):
+                ratio = contrast(sample["color"], sample["background"])
+                if ratio < 4.5:
+                    problems.append(f"{selector} {sample['text']!r}: contrast {ratio:.1f}")
+        backgrounds = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.cell_output img')).map("
+            "img => getComputedStyle(img).backgroundColor)"
+        )
+        for background in backgrounds:
+            if contrast("rgb(0, 0, 0)", background) < 7:
+                problems.append(f"a plot on a dark background ({background}): dark text unreadable")
+    finally:
+        page.close()
+    assert not problems, f"{doc} in dark mode:\n  " + "\n  ".join(problems[:15])
