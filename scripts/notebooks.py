@@ -4,7 +4,9 @@ The site's "launch in Colab" button opens ``book/NAME.ipynb`` on the repository
 and branch set in ``_config.yml`` (sphinx-book-theme links the ``.ipynb`` when
 one sits beside the ``.md``). These notebooks are generated, never edited: run
 
-    make notebooks            # (re)write every book/NAME.ipynb
+    make notebooks            # (re)write every book/NAME.ipynb, after pointing
+                              # each chapter's Colab install line at the
+                              # repository/branch of _config.yml
     python scripts/notebooks.py --check   # exit 1 if one is stale or missing
 
 They hold no outputs, have deterministic cell ids (so regenerating an unchanged
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import sys
 from pathlib import Path
 
@@ -52,6 +55,33 @@ def chapter_sources() -> list[Path]:
         if md.is_file() and is_myst_notebook(md):
             sources.append(md)
     return sources
+
+
+INSTALL_LINE = re.compile(r'%pip install --quiet "git\+[^"@#]+@[^"#]+#subdirectory=code"')
+
+
+def install_line() -> str:
+    """The Colab install line for the repository and branch of _config.yml."""
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    url = config["repository"]["url"].rstrip("/")
+    branch = config["repository"].get("branch") or "main"
+    return f'%pip install --quiet "git+{url}@{branch}#subdirectory=code"'
+
+
+def sync_install_lines() -> list[Path]:
+    """Point every chapter's Colab install line at the repository of _config.yml.
+
+    Only the URL inside that one line changes; run by ``make notebooks`` so a
+    fork changes ``repository`` in _config.yml and nothing else by hand.
+    """
+    changed = []
+    for md in chapter_sources():
+        text = md.read_text(encoding="utf-8")
+        new = INSTALL_LINE.sub(lambda _: install_line(), text)
+        if new != text:
+            md.write_text(new, encoding="utf-8")
+            changed.append(md)
+    return changed
 
 
 def notebook_path(md: Path) -> Path:
@@ -112,6 +142,8 @@ def main() -> int:
         if problems:
             print("run `make notebooks` and commit book/*.ipynb", file=sys.stderr)
         return 1 if problems else 0
+    for md in sync_install_lines():
+        print(f"pointed the Colab install line of {md.relative_to(REPO_ROOT)} at {install_line()}")
     for md in chapter_sources():
         ipynb = notebook_path(md)
         text = dumps(render(md))
