@@ -66,13 +66,13 @@ def _graph_nodes(out: Tensor) -> list[Tensor]:
     stack: list[tuple[Tensor, bool]] = [(out, False)]
     while stack:
         node, expanded = stack.pop()
-        if node._ctx is None:
+        if node._op is None:
             continue
         if expanded:
             order.append(node)
             continue
         stack.append((node, True))
-        for p in node._ctx[1]:
+        for p in node._parents:
             if p is not None and id(p) not in seen:
                 seen.add(id(p))
                 stack.append((p, False))
@@ -81,7 +81,7 @@ def _graph_nodes(out: Tensor) -> list[Tensor]:
 
 def _check_node(node: Tensor, rng: np.random.Generator, atol: float, rtol: float) -> str | None:
     """Compare one node's VJP with finite differences of its forward; a message if they differ."""
-    op, parents, args, params = node._ctx
+    op, args, params = node._op, node._args, node._params
     params = params or {}
     args = [np.array(a, dtype=np.float64) for a in args]
     out = np.asarray(op.forward(*args, **params), dtype=np.float64)

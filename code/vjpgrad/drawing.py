@@ -78,8 +78,8 @@ def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
             continue
         ids[id(t)] = f"t{len(ids)}"
         order.append(t)
-        if t._ctx is not None:
-            stack.extend(p for p in t._ctx[1] if p is not None)
+        if t._op is not None:
+            stack.extend(p for p in t._parents if p is not None)
 
     n_const = 0
     for t in order:
@@ -89,9 +89,9 @@ def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
             fields.append(f"grad {_fmt(t.grad)}")
         style = {} if t.requires_grad else {"style": "filled", "fillcolor": "#eeeeee"}
         dot.node(name, "{" + "|".join(_escape(f) for f in fields) + "}", shape="record", **style)
-        if t._ctx is None:
+        if t._op is None:
             continue
-        op, parents, args, params = t._ctx
+        op, parents, args, params = t._op, t._parents, t._args, t._params
         op_name = name + "_op"
         dot.node(op_name, op.name + _params_text(params), shape="ellipse")
         dot.edge(op_name, name)

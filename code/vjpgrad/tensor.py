@@ -13,6 +13,8 @@ gradient is released as soon as its VJP has run.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,6 +38,11 @@ _new = object.__new__
 
 # Whether operations record a graph; switched off by `no_grad`.
 _GRAD_ENABLED = True
+
+# Every recorded node gets the next number of this count-down: a node is always made
+# after its inputs, so it has a smaller number than they do, and processing nodes
+# smallest-number-first (a min-heap) visits each one after every node that uses it.
+_next_seq = itertools.count(0, -1).__next__
 
 
 def _float_array(value: Any, what: str = "value") -> np.ndarray:
@@ -64,39 +71,59 @@ def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
     t.value = value
     t.grad = None
     t.requires_grad = requires_grad
-    t._ctx = None
+    t._op = None
+    t._uses = 0
     return t
 
 
-def _node(value: Any, op: Primitive, parents: tuple, args: tuple, params: dict | None) -> Tensor:
-    """A Tensor computed by primitive `op`; `parents` has a Tensor or None (no gradient needed) per input."""
-    if type(value) is not _ndarray:
-        value = _asarray(value)  # NumPy returns scalars for 0-d results
-    t = _new(Tensor)
-    t.value = value
-    t.grad = None
+# The forward helpers below are the hot path of every operation, so they build the
+# result inline.  A result computed with recording on keeps, besides its value:
+#   _op       the Primitive that made it (None for a leaf),
+#   _parents  per input, the Tensor to send a gradient to, or None when that input
+#             needs none (a constant, or a Tensor with requires_grad=False),
+#   _args     the input values the VJP needs, _params the primitive's keyword
+#             parameters (or None), and _seq its sequence number (see `_next_seq`).
+# `_uses` counts the recorded operations that use a Tensor: the reverse pass hands the
+# gradient of a tensor used once straight on.
+
+
+def _record(t: Tensor, op: Primitive, parents: tuple, args: tuple, params: dict | None) -> None:
     t.requires_grad = True
-    t._ctx = (op, parents, args, params)
+    t._op = op
+    t._parents = parents
+    t._args = args
+    t._params = params
+    t._seq = _next_seq()
+    for p in parents:
+        if p is not None:
+            p._uses += 1
+
+
+def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
+    v = x.value
+    out = op.forward(v) if params is None else op.forward(v, **params)
+    if type(out) is not _ndarray:
+        out = _asarray(out)  # NumPy returns scalars for 0-d results
+    t = _new(Tensor)
+    t.value = out
+    t.grad = None
+    t._uses = 0
+    if x.requires_grad and _GRAD_ENABLED:
+        t.requires_grad = True
+        t._op = op
+        t._parents = (x,)
+        t._args = (v,)
+        t._params = params
+        t._seq = _next_seq()
+        x._uses += 1
+    else:
+        t.requires_grad = False
+        t._op = None
     return t
-
-
-def _unary(op: Primitive, x: Tensor) -> Tensor:
-    v = x.value
-    out = op.forward(v)
-    if x.requires_grad and _GRAD_ENABLED:
-        return _node(out, op, (x,), (v,), None)
-    return _leaf(_asarray(out), False)
-
-
-def _with_params(op: Primitive, x: Tensor, params: dict) -> Tensor:
-    v = x.value
-    out = op.forward(v, **params)
-    if x.requires_grad and _GRAD_ENABLED:
-        return _node(out, op, (x,), (v,), params)
-    return _leaf(_asarray(out), False)
 
 
 def _binary(op: Primitive, a: Any, b: Any) -> Tensor:
+    """Apply binary primitive `op`; either side may be a Tensor or a constant."""
     if isinstance(a, Tensor):
         av, pa = a.value, (a if a.requires_grad else None)
     else:
@@ -105,10 +132,53 @@ def _binary(op: Primitive, a: Any, b: Any) -> Tensor:
         bv, pb = b.value, (b if b.requires_grad else None)
     else:
         bv, pb = _constant(b), None
-    out = op.forward(av, bv)
+    t = _leaf(_asarray(op.forward(av, bv)), False)
     if (pa is not None or pb is not None) and _GRAD_ENABLED:
-        return _node(out, op, (pa, pb), (av, bv), None)
-    return _leaf(_asarray(out), False)
+        _record(t, op, (pa, pb), (av, bv), None)
+    return t
+
+
+def _binary_method(op: Primitive, reflected: bool = False) -> Callable[[Tensor, Any], Tensor]:
+    """The Tensor method ``self <op> other`` (or ``other <op> self`` when reflected).
+
+    The steps of `_binary`, written out inline for speed: operators are the hot path.
+    """
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        if type(other) is Tensor or isinstance(other, Tensor):
+            ov, po = other.value, (other if other.requires_grad else None)
+        else:
+            ov, po = (other if type(other) is float else _constant(other)), None
+        sv, ps = self.value, (self if self.requires_grad else None)
+        out = op.forward(ov, sv) if reflected else op.forward(sv, ov)
+        if type(out) is not _ndarray:
+            out = _asarray(out)
+        t = _new(Tensor)
+        t.value = out
+        t.grad = None
+        t._uses = 0
+        if (ps is not None or po is not None) and _GRAD_ENABLED:
+            t.requires_grad = True
+            t._op = op
+            if reflected:
+                t._parents = (po, ps)
+                t._args = (ov, sv)
+            else:
+                t._parents = (ps, po)
+                t._args = (sv, ov)
+            t._params = None
+            t._seq = _next_seq()
+            if ps is not None:
+                ps._uses += 1
+            if po is not None:
+                po._uses += 1
+        else:
+            t.requires_grad = False
+            t._op = None
+        return t
+
+    method.__name__ = f"__r{op.name}__" if reflected else f"__{op.name}__"
+    return method
 
 
 def _matmul(a: Any, b: Any) -> Tensor:
@@ -144,9 +214,10 @@ def apply(primitive: str | Primitive, *inputs: Any, **params: Any) -> Tensor:
             values.append(_constant(x))
             parents.append(None)
     out = _float_array(prim.forward(*values, **params), f"result of {prim.name!r}")
+    t = _leaf(out, False)
     if _GRAD_ENABLED and any(p is not None for p in parents):
-        return _node(out, prim, tuple(parents), tuple(values), params or None)
-    return _leaf(out, False)
+        _record(t, prim, tuple(parents), tuple(values), params or None)
+    return t
 
 
 def _axis(axis: Any) -> Any:
@@ -167,7 +238,7 @@ class Tensor:
     in ``.grad`` (accumulated across calls, as in PyTorch; reset with ``zero_grad()``).
     """
 
-    __slots__ = ("value", "grad", "requires_grad", "_ctx")
+    __slots__ = ("value", "grad", "requires_grad", "_op", "_parents", "_args", "_params", "_seq", "_uses")
     # Make NumPy defer to Tensor: `ndarray + Tensor` calls Tensor.__radd__, giving a Tensor.
     __array_ufunc__ = None
 
@@ -177,7 +248,8 @@ class Tensor:
         self.value: np.ndarray = _float_array(value)
         self.grad: np.ndarray | None = None
         self.requires_grad: bool = bool(requires_grad)
-        self._ctx: tuple | None = None
+        self._op: Primitive | None = None
+        self._uses = 0
 
     # ---- array attributes --------------------------------------------------------------
     @property
@@ -204,11 +276,11 @@ class Tensor:
     @property
     def op(self) -> str | None:
         """Name of the primitive that computed this Tensor (None for a leaf)."""
-        return None if self._ctx is None else self._ctx[0].name
+        return None if self._op is None else self._op.name
 
     @property
     def is_leaf(self) -> bool:
-        return self._ctx is None
+        return self._op is None
 
     def __len__(self) -> int:
         return len(self.value)
@@ -224,42 +296,23 @@ class Tensor:
         prefix = "Tensor("
         body = np.array2string(self.value, precision=4, separator=", ", threshold=20,
                                edgeitems=3, prefix=prefix)
-        if self._ctx is not None:
-            tail = f", op={self._ctx[0].name!r}"
+        if self._op is not None:
+            tail = f", op={self._op.name!r}"
         else:
             tail = f", requires_grad={self.requires_grad}"
         return f"{prefix}{body}{tail})"
 
     # ---- operators ---------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return _binary(_ADD, self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _binary(_ADD, other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _binary(_SUBTRACT, self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _binary(_SUBTRACT, other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _binary(_MULTIPLY, self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _binary(_MULTIPLY, other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _binary(_DIVIDE, self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _binary(_DIVIDE, other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return _binary(_POWER, self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return _binary(_POWER, other, self)
+    __add__ = _binary_method(PRIMITIVES["add"])
+    __radd__ = _binary_method(PRIMITIVES["add"], reflected=True)
+    __sub__ = _binary_method(PRIMITIVES["subtract"])
+    __rsub__ = _binary_method(PRIMITIVES["subtract"], reflected=True)
+    __mul__ = _binary_method(PRIMITIVES["multiply"])
+    __rmul__ = _binary_method(PRIMITIVES["multiply"], reflected=True)
+    __truediv__ = _binary_method(PRIMITIVES["divide"])
+    __rtruediv__ = _binary_method(PRIMITIVES["divide"], reflected=True)
+    __pow__ = _binary_method(PRIMITIVES["power"])
+    __rpow__ = _binary_method(PRIMITIVES["power"], reflected=True)
 
     def __matmul__(self, other: Any) -> Tensor:
         return _matmul(self, other)
@@ -278,7 +331,7 @@ class Tensor:
             index = index.value
         elif isinstance(index, tuple):
             index = tuple(i.value if isinstance(i, Tensor) else i for i in index)
-        return _with_params(_GETITEM, self, {"index": index})
+        return _unary(_GETITEM, self, {"index": index})
 
     # ---- element-wise functions --------------------------------------------------------
     def exp(self) -> Tensor:
@@ -302,26 +355,26 @@ class Tensor:
 
     # ---- reductions --------------------------------------------------------------------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return _with_params(_SUM, self, {"axis": _axis(axis), "keepdims": keepdims})
+        return _unary(_SUM, self, {"axis": _axis(axis), "keepdims": keepdims})
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return _with_params(_MEAN, self, {"axis": _axis(axis), "keepdims": keepdims})
+        return _unary(_MEAN, self, {"axis": _axis(axis), "keepdims": keepdims})
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum along `axis`; tied maxima share the gradient evenly."""
-        return _with_params(_MAX, self, {"axis": _axis(axis), "keepdims": keepdims})
+        return _unary(_MAX, self, {"axis": _axis(axis), "keepdims": keepdims})
 
     def logsumexp(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """log(sum(exp(x))) along `axis`, stable for large inputs."""
-        return _with_params(_LOGSUMEXP, self, {"axis": _axis(axis), "keepdims": keepdims})
+        return _unary(_LOGSUMEXP, self, {"axis": _axis(axis), "keepdims": keepdims})
 
     # ---- shape -------------------------------------------------------------------------
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
-        return _with_params(_RESHAPE, self, {"shape": _shape_arg(shape)})
+        return _unary(_RESHAPE, self, {"shape": _shape_arg(shape)})
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         axes = _shape_arg(axes)
-        return _with_params(_TRANSPOSE, self, {"axes": tuple(axes) if axes else None})
+        return _unary(_TRANSPOSE, self, {"axes": tuple(axes) if axes else None})
 
     # ---- graph -------------------------------------------------------------------------
     def detach(self) -> Tensor:
@@ -373,70 +426,76 @@ def _store_grad(t: Tensor, g: Any, handed_out: set) -> None:
 
 
 def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
-    """The reverse pass: every node's VJP runs once, after all its consumers have run."""
-    # 1. Count how many times each Tensor reachable from root is used as an input.
-    uses: dict[Tensor, int] = {}
-    stack = [root]
-    while stack:
-        for p in stack.pop()._ctx[1]:
-            if p is None:
-                continue
-            n = uses.get(p)
-            if n is None:
-                uses[p] = 1
-                if p._ctx is not None:
-                    stack.append(p)
-            else:
-                uses[p] = n + 1
+    """The reverse pass: every node's VJP runs once, after all the nodes that use it.
 
-    # 2. Propagate from root; a node is ready once all its uses have sent their gradient.
-    grads: dict[Tensor, Any] = {root: seed}
-    ready = [root]
+    A node used by one operation has a complete gradient as soon as that operation's
+    VJP has run: it goes on `stack`.  A node used several times waits in `heap`, its
+    gradient summed in `grads`, and is taken out newest first (smallest sequence
+    number): every node that uses it is newer, so by then all have sent their share.
+    """
     handed_out: set = set()
-    while ready:
-        node = ready.pop()
-        g = grads.pop(node)
-        ctx = node._ctx
-        if ctx is None:  # a leaf: its gradient is complete
-            _store_grad(node, g, handed_out)
-            continue
+    if root._op is None:
+        _store_grad(root, seed, handed_out)
+        return
+    stack = [(root, seed)]
+    heap: list = []
+    grads: dict[Tensor, Any] = {}
+    leaves: dict[Tensor, Any] = {}  # leaf gradients, stored in .grad at the end
+    while True:
+        if stack:
+            node, g = stack.pop()
+        elif heap:
+            node = heapq.heappop(heap)[1]
+            g = grads.pop(node)
+        else:
+            break
         if retain:
             _store_grad(node, g, handed_out)
-        op, parents, args, params = ctx
-        out = node.value
-        if params is None:
-            params = _NO_PARAMS
+        op, parents, args, params = node._op, node._parents, node._args, node._params
         if op.partials is not None and (parents[0] is None or parents[1] is None):
-            # only one input needs a gradient: compute just that one
-            i = 0 if parents[1] is None else 1
+            i = 0 if parents[1] is None else 1  # only input i needs a gradient
             parents = (parents[i],)
-            in_grads = (op.partials[i](g, out, *args, **params),)
+            vjp_i = op.partials[i]
+            in_grads = (vjp_i(g, node.value, *args) if params is None else vjp_i(g, node.value, *args, **params),)
+        elif params is None:
+            in_grads = op.vjp(g, node.value, *args)
         else:
-            in_grads = op.vjp(g, out, *args, **params)
+            in_grads = op.vjp(g, node.value, *args, **params)
+        if not op.trusted:  # a user's VJP: check what it returned
+            in_grads = _checked(op, parents, in_grads)
         for p, gp in zip(parents, in_grads):
             if p is None:
                 continue
-            if gp.shape != p.value.shape:
-                raise ValueError(
-                    f"the VJP of {op.name!r} returned a gradient of shape {gp.shape} "
-                    f"for an input of shape {p.value.shape}"
-                )
-            prev = grads.get(p)
-            grads[p] = gp if prev is None else prev + gp
-            n = uses[p] - 1
-            if n:
-                uses[p] = n
+            if p._op is None:  # a leaf
+                prev = leaves.get(p)
+                leaves[p] = gp if prev is None else prev + gp
+            elif p._uses == 1:
+                stack.append((p, gp))
             else:
-                ready.append(p)
+                prev = grads.get(p)
+                if prev is None:
+                    grads[p] = gp
+                    heapq.heappush(heap, (p._seq, p))
+                else:
+                    grads[p] = prev + gp
+    for leaf, g in leaves.items():
+        _store_grad(leaf, g, handed_out)
 
 
-_NO_PARAMS: dict = {}
+def _checked(op: Primitive, parents: tuple, in_grads: Any) -> tuple:
+    """A VJP must return one gradient per input, shaped like it (checked for user VJPs)."""
+    in_grads = tuple(in_grads)
+    if len(in_grads) != len(parents):
+        raise ValueError(f"the VJP of {op.name!r} returned {len(in_grads)} gradients for {len(parents)} inputs")
+    for p, gp in zip(parents, in_grads):
+        if p is not None and np.shape(gp) != p.value.shape:
+            raise ValueError(
+                f"the VJP of {op.name!r} returned a gradient of shape {np.shape(gp)} "
+                f"for an input of shape {p.value.shape}"
+            )
+    return in_grads
 
-_ADD = PRIMITIVES["add"]
-_SUBTRACT = PRIMITIVES["subtract"]
-_MULTIPLY = PRIMITIVES["multiply"]
-_DIVIDE = PRIMITIVES["divide"]
-_POWER = PRIMITIVES["power"]
+
 _MATMUL = PRIMITIVES["matmul"]
 _MAXIMUM = PRIMITIVES["maximum"]
 _NEGATIVE = PRIMITIVES["negative"]
