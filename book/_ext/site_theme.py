@@ -1,0 +1,244 @@
+"""Keep the theme light and the site whole.
+
+pydata-sphinx-theme loads FontAwesome's script (about 1.5 MB, 0.54 MB
+gzip-compressed) on every page only to turn a handful of ``<i class="fa-...">``
+icons into SVG. This extension drops that script from the page template and
+instead writes ``_static/site-icons.css``: one CSS mask per icon that the
+built pages actually use, with the SVG path taken from the theme's own copy of
+FontAwesome (same glyphs, a few kilobytes). An icon class that FontAwesome
+does not know fails the build, so no icon silently disappears.
+
+Fixes to the stock theme that the browser checks (tests/browser) found:
+
+* the search button's ``aria-label="Search"`` hides its visible text
+  ("Search Ctrl+K") from its accessible name (axe: label-content-name-mismatch,
+  serious); the label is dropped so the name is the visible text;
+* an empty ``default_mode`` makes the theme's script log "Got invalid theme
+  mode" as a console error; it is set to ``auto`` (follow the reader's system);
+* sphinx-thebe adds its inline configuration script twice, so the page throws
+  "Identifier 'THEBE_JS_URL' has already been declared"; duplicate scripts are
+  dropped from each page;
+* docutils marks each bibliography entry ``role="doc-biblioentry"`` inside a
+  ``role="list"``; DPUB-ARIA 1.1 deprecates that role, so a list of them has no
+  list items (axe: aria-required-children, critical); they become
+  ``role="listitem"``, which is what the deprecation says to use.
+
+It also turns the bare ``<meta http-equiv="Refresh">`` that sphinx-external-toc
+writes as ``index.html`` into a small valid page (language, title, favicon, a
+link to follow), so the site root passes the same browser checks as every
+other page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+from pathlib import Path
+
+import pydata_sphinx_theme
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+THEME_DIR = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+FONTAWESOME_JS = THEME_DIR / "static" / "scripts" / "fontawesome.js"
+FONTAWESOME_TAG = re.compile(r"[ \t]*<script[^>]*_static/scripts/fontawesome\.js[^>]*></script>\n?")
+ICON_CSS = "site-icons.css"
+
+# FontAwesome's style classes -> the pack that draws them
+STYLE_CLASSES = {
+    "fa-solid": "fas", "fas": "fas", "fa": "fas",
+    "fa-regular": "far", "far": "far",
+    "fa-brands": "fab", "fab": "fab",
+}
+# FontAwesome utility classes (sizes, spacing, animation) that name no icon
+UTILITY = re.compile(
+    r"fa-(\d*x|2?xs|sm|lg|2?xl|fw|ul|li|border|pull-(left|right)|spin(-pulse|-reverse)?|pulse"
+    r"|beat(-fade)?|fade|bounce|flip(-(horizontal|vertical|both))?|shake|rotate-\w+|inverse"
+    r"|stack(-[12]x)?|classic|sharp|solid|regular|brands)"
+)
+# one icon entry of a pack: name:[width,height,[aliases],"unicode","path" or [paths]]
+ICON_ENTRY = re.compile(
+    r'(?:"([^"]+)"|([A-Za-z_$][\w$]*)|(\d+)):\[(\d+),(\d+),\[([^\]]*)\],"[0-9a-f]*",'
+    r'("(?:[^"\\]|\\.)*"|\[(?:"(?:[^"\\]|\\.)*",?)*\])\]'
+)
+PACK_END = re.compile(r'd\("(fa[bsr])",p\)')
+CLASS_ATTR = re.compile(r'<(?:i|span)\b[^>]*\bclass="([^"]*\bfa-[^"]*)"')
+BARE_REDIRECT = re.compile(r'\s*<meta http-equiv="Refresh" content="0; url=([^"]+)" />\s*')
+
+
+# theme templates overridden by an edited copy:
+# (file in the theme, name the theme renders it by, pattern, replacement)
+TEMPLATE_EDITS = [
+    ("static/webpack-macros.html", "static/webpack-macros.html", FONTAWESOME_TAG, ""),
+    ("components/search-button-field.html", "search-button-field.html",
+     re.compile(r' aria-label="\{\{ _\(\'Search\'\) \}\}"'), ""),
+]
+
+
+def override_theme(app: Sphinx, config: Config) -> None:
+    """Put edited copies of some theme templates first on the template path."""
+    templates = Path(app.doctreedir).parent / ".site_theme_templates"
+    for source, name, pattern, replacement in TEMPLATE_EDITS:
+        edited, count = pattern.subn(replacement, (THEME_DIR / source).read_text())
+        if count != 1:
+            logger.warning(
+                "site_theme: %r not found in the theme's %s; the theme changed, "
+                "update book/_ext/site_theme.py", pattern.pattern, source, type="site_theme",
+            )
+            continue
+        target = templates / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.is_file() or target.read_text() != edited:
+            target.write_text(edited)
+    config.templates_path = [str(templates), *config.templates_path]
+    # pydata-sphinx-theme reads its default colour mode from html_context
+    if not config.html_context.get("default_mode"):
+        config.html_context = {**config.html_context, "default_mode": "auto"}
+
+
+def fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Page-level fixes: bibliography entries as list items; no duplicate scripts."""
+    if "body" in context and 'role="doc-biblioentry"' in context["body"]:
+        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+    # keep the first of identical <script> entries (sphinx-thebe adds its twice)
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        attributes = getattr(script, "attributes", {})
+        # an inline script's filename is None or "" depending on who added it
+        filename = getattr(script, "filename", script) or ""
+        key = (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def fontawesome_packs() -> dict[str, dict[str, tuple[int, int, list[str]]]]:
+    """Parse the theme's fontawesome.js into {pack: {name: (width, height, paths)}}."""
+    source = FONTAWESOME_JS.read_text()
+    packs: dict[str, dict[str, tuple[int, int, list[str]]]] = {}
+    start = 0
+    for end in PACK_END.finditer(source):
+        block_start = source.rfind("var p={", start, end.start())
+        icons: dict[str, tuple[int, int, list[str]]] = {}
+        for entry in ICON_ENTRY.finditer(source, block_start, end.start()):
+            name = entry.group(1) or entry.group(2) or entry.group(3)
+            raw = entry.group(7)
+            paths = re.findall(r'"((?:[^"\\]|\\.)*)"', raw) if raw.startswith("[") else [raw[1:-1]]
+            icon = (int(entry.group(4)), int(entry.group(5)), paths)
+            icons[name] = icon
+            for alias in re.findall(r'"([^"]+)"', entry.group(6)):
+                icons.setdefault(alias, icon)
+        packs[end.group(1)] = icons
+        start = end.end()
+    return packs
+
+
+def icons_used(outdir: Path) -> set[tuple[str, str]]:
+    """(pack, icon name) for every FontAwesome icon element in the built pages."""
+    used = set()
+    for page in outdir.rglob("*.html"):
+        for classes in CLASS_ATTR.findall(page.read_text(errors="replace")):
+            names = classes.split()
+            pack = next((STYLE_CLASSES[n] for n in names if n in STYLE_CLASSES), "fas")
+            for name in names:
+                if name.startswith("fa-") and name not in STYLE_CLASSES and not UTILITY.fullmatch(name):
+                    used.add((pack, name[3:]))
+    return used
+
+
+def icon_css(used: set[tuple[str, str]], packs) -> tuple[str, list[str]]:
+    """CSS that draws each used icon as a mask filled with the text colour."""
+    rules = [
+        "/* FontAwesome icons used by this site, drawn with CSS masks "
+        "(generated by book/_ext/site_theme.py; FontAwesome Free, CC BY 4.0 / SIL OFL 1.1) */",
+        ".fa::before,.fas::before,.far::before,.fab::before,.fa-solid::before,"
+        ".fa-regular::before,.fa-brands::before{content:\"\";display:inline-block;"
+        "height:1em;width:var(--site-icon-width,1em);vertical-align:-.125em;"
+        "background-color:currentColor;-webkit-mask:var(--site-icon) center/contain no-repeat;"
+        "mask:var(--site-icon) center/contain no-repeat}",
+        # FontAwesome's script replaced <i class="fa-solid ..."> by an <svg> without the
+        # style class, so this theme rule (written for the web-font icons) never applied
+        # to the stock site; with the <i> kept it would lay the icon over the input text
+        ".bd-search .fa-solid.fa-magnifying-glass{position:static}",
+        # the theme's CSS gives icon elements FontAwesome's web fonts (0.27 MB more
+        # downloaded as soon as an icon is laid out); the masks need no font
+        ".fa,.fas,.far,.fab,.fa-solid,.fa-regular,.fa-brands,.fa-classic{font-family:inherit}",
+    ]
+    missing = []
+    selectors_for_pack = {
+        "fas": (".fa", ".fas", ".fa-solid"),
+        "far": (".far", ".fa-regular"),
+        "fab": (".fab", ".fa-brands"),
+    }
+    for pack, name in sorted(used):
+        icon = packs.get(pack, {}).get(name)
+        if icon is None:
+            missing.append(f"{pack} fa-{name}")
+            continue
+        width, height, paths = icon
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">'
+            + "".join(f'<path d="{path}"/>' for path in paths)
+            + "</svg>"
+        )
+        url = "data:image/svg+xml," + urllib.parse.quote(svg, safe=" /:=\"<>,.-")
+        url = url.replace('"', "'")
+        selectors = ",".join(f"{style}.fa-{name}" for style in selectors_for_pack[pack])
+        rules.append(
+            f'{selectors}{{--site-icon:url("{url}");--site-icon-width:{width / height:.4g}em}}'
+        )
+    return "\n".join(rules) + "\n", missing
+
+
+def write_site_files(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    css, missing = icon_css(icons_used(outdir), fontawesome_packs())
+    for icon in missing:
+        logger.warning("site_theme: no FontAwesome icon %s in the theme", icon, type="site_theme")
+    (outdir / "_static" / ICON_CSS).write_text(css)
+
+    index = outdir / "index.html"
+    if index.is_file() and (bare := BARE_REDIRECT.fullmatch(index.read_text())):
+        target = html.escape(bare.group(1))
+        title = html.escape(app.config.html_title or app.config.project)
+        favicon = app.config.html_favicon
+        icon_link = (
+            f'<link rel="icon" href="_static/{html.escape(Path(favicon).name)}">' if favicon else ""
+        )
+        index.write_text(
+            f"""<!DOCTYPE html>
+<html lang="{app.config.language or 'en'}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Refresh" content="0; url={target}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="canonical" href="{target}">
+{icon_link}
+</head>
+<body>
+<main><p><a href="{target}">{title}</a></p></main>
+</body>
+</html>
+"""
+        )
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", override_theme)
+    # after the other extensions have added their per-page scripts
+    app.connect("html-page-context", fix_page, priority=900)
+    app.add_css_file(ICON_CSS)
+    # after sphinx-external-toc has written its index.html redirect (priority 500)
+    app.connect("build-finished", write_site_files, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,276 @@
+"""What the browser checks and the site figures share: a local server for the
+built site, the system Chromium for Playwright, and page-weight arithmetic.
+
+Playwright drives the Chromium that the system provides (Debian's chromium,
+or Google Chrome on GitHub's ubuntu-latest); it never downloads a browser.
+Set CHROMIUM=/path/to/binary to choose one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gzip
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# the site to check: make's build, or another one (SITE_HTML_DIR=DIR/_build/html)
+HTML_DIR = Path(os.environ.get("SITE_HTML_DIR", REPO_ROOT / "_build" / "html")).resolve()
+SCREENSHOT_DIR = HTML_DIR.parent / "screenshots"
+AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# the names scripts/ensure-system-tools.sh looks for, in the same order
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MATHJAX_DONE_JS = """async () => {
+    if (!window.MathJax) return "absent";
+    if (window.MathJax.startup && window.MathJax.startup.promise) {
+        await window.MathJax.startup.promise;
+        return "done";
+    }
+    return "loading";
+}"""
+
+
+@functools.cache
+def find_chromium() -> str:
+    """Path of a Chromium or Chrome binary that starts, or an explanation."""
+    candidates = [os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else []
+    candidates += [path for name in CHROMIUM_NAMES if (path := shutil.which(name))]
+    for candidate in candidates:
+        try:
+            subprocess.run([candidate, "--version"], check=True, capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return candidate
+    raise RuntimeError(
+        f"no working Chromium found (tried {', '.join(CHROMIUM_NAMES)}; set CHROMIUM=/path): "
+        "run scripts/ensure-system-tools.sh"
+    )
+
+
+def launch(playwright):
+    """Launch the system Chromium headless through Playwright."""
+    return playwright.chromium.launch(
+        executable_path=find_chromium(), headless=True, args=LAUNCH_ARGS
+    )
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib name
+        pass
+
+    def end_headers(self) -> None:
+        # every load is a cold load, as a first-time reader sees it
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve DIRECTORY on 127.0.0.1 at a free port; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def html_pages(html_dir: Path = HTML_DIR) -> list[str]:
+    """Every HTML page of the build, as paths relative to the site root."""
+    return sorted(
+        path.relative_to(html_dir).as_posix()
+        for path in html_dir.rglob("*.html")
+        if not path.relative_to(html_dir).parts[0].startswith(("_static", "_sources", "_images"))
+    )
+
+
+# content types that GitHub Pages sends gzip-compressed; the others (images,
+# woff2 fonts) are compressed already and go as they are
+COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml",
+                    "application/xml", "application/x-javascript")
+
+
+def transfer_size(body: bytes, content_type: str) -> int:
+    """Bytes a reader downloads for BODY: gzip level 6 for text types, else as is."""
+    if content_type.split(";")[0].strip().lower().startswith(COMPRESSED_TYPES):
+        return len(gzip.compress(body, compresslevel=6, mtime=0))
+    return len(body)
+
+
+# Runs in every page before its own scripts: note when MathJax has finished
+# its first typesetting (startup.promise), in ms since navigation started.
+MATHJAX_TIMER_JS = """(() => {
+  const started = Date.now();
+  const hook = () => {
+    const promise = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
+    if (promise) {
+      promise.then(() => { window.__mathjaxDone = performance.now(); },
+                   (error) => { window.__mathjaxError = String(error); });
+    } else if (Date.now() - started < 30000) {
+      setTimeout(hook, 2);
+    }
+  };
+  hook();
+})();"""
+
+MATHJAX_WAIT_JS = """async () => {
+  const usesMathJax = !!document.querySelector('script[src*="mathjax"]');
+  if (!usesMathJax) return {uses: false};
+  const deadline = performance.now() + 20000;
+  while (window.__mathjaxDone === undefined && window.__mathjaxError === undefined
+         && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return {uses: true, done: window.__mathjaxDone ?? null, error: window.__mathjaxError ?? null};
+}"""
+
+
+@dataclass
+class Visit:
+    """What happened while one page loaded."""
+
+    url: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    error_responses: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    # (url, content type, bytes as sent by a gzip-ing host)
+    resources: list[tuple[str, str, int]] = field(default_factory=list)
+    uses_mathjax: bool = False
+    mathjax_done_ms: float | None = None
+    mathjax_error: str | None = None
+
+    @property
+    def transfer_bytes(self) -> int:
+        return sum(size for _, _, size in self.resources)
+
+    def problems(self) -> list[str]:
+        found = [f"console error: {m}" for m in self.console_errors]
+        found += [f"failed request: {m}" for m in self.failed_requests]
+        found += [f"error response: {m}" for m in self.error_responses]
+        found += [f"request to another host: {m}" for m in self.foreign_requests]
+        if self.uses_mathjax and self.mathjax_done_ms is None:
+            found.append(f"MathJax did not finish: {self.mathjax_error or 'timed out'}")
+        return found
+
+
+def local_file(html_dir: Path, base_url: str, url: str) -> Path | None:
+    """The file under HTML_DIR that the local server sends for URL."""
+    if not url.startswith(base_url):
+        return None
+    relative = urllib.parse.unquote(urllib.parse.urlsplit(url).path)[1:]
+    path = html_dir / relative
+    if path.is_dir():
+        path = path / "index.html"
+    return path if path.is_file() else None
+
+
+META_REFRESH = re.compile(
+    r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["']\s*\d+\s*;\s*url=([^"']+)["']""", re.I
+)
+
+
+def redirect_target(html_dir: Path, path: str) -> str | None:
+    """Where PATH sends the reader with <meta http-equiv="Refresh">, if it does."""
+    file = html_dir / path
+    match = META_REFRESH.search(file.read_text(errors="replace")) if file.is_file() else None
+    return match.group(1).strip() if match else None
+
+
+@contextlib.contextmanager
+def open_page(browser, base_url: str, path: str, *, width: int = 1280, height: int = 900,
+              color_scheme: str = "light", html_dir: Path = HTML_DIR):
+    """Open PATH of the site in a fresh context (no cache, no cookies) and wait
+    until it has loaded, MathJax has finished and the network is idle.
+    Yield (page, Visit)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        color_scheme=color_scheme,
+        device_scale_factor=1,
+        service_workers="block",
+    )
+    url = base_url + path
+    visit = Visit(url)
+    host = urllib.parse.urlsplit(base_url).netloc
+
+    def route(route):
+        request_url = route.request.url
+        if urllib.parse.urlsplit(request_url).netloc != host:
+            visit.foreign_requests.append(request_url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def on_response(response):
+        if response.status >= 400:
+            visit.error_responses.append(f"{response.status} {response.url}")
+        file = local_file(html_dir, base_url, response.url)
+        if file is not None:
+            content_type = response.headers.get("content-type", "")
+            visit.resources.append((response.url, content_type,
+                                    transfer_size(file.read_bytes(), content_type)))
+
+    def on_console(message):
+        if message.type == "error":
+            location = message.location or {}
+            visit.console_errors.append(f"{message.text} ({location.get('url', '')})")
+
+    context.route("**/*", route)
+    context.add_init_script(MATHJAX_TIMER_JS)
+    page = context.new_page()
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught: {error}"))
+    redirects = redirect_target(html_dir, path) is not None
+
+    def on_request_failed(request):
+        # a redirect page is left at once, so the browser cancels what it was still
+        # fetching for it (its favicon): not a failure of the site
+        if (redirects and request.failure == "net::ERR_ABORTED"
+                and request.headers.get("referer", "").split("#")[0] == url):
+            return
+        visit.failed_requests.append(f"{request.url} ({request.failure})")
+
+    page.on("requestfailed", on_request_failed)
+    page.on("response", on_response)
+    try:
+        page.goto(url, wait_until="load", timeout=60000)
+        if redirects:
+            # a redirect page: follow it, and check the page it lands on
+            page.wait_for_url(lambda current: current.split("#")[0] != url, timeout=30000)
+            page.wait_for_load_state("load")
+        mathjax = page.evaluate(MATHJAX_WAIT_JS)
+        visit.uses_mathjax = mathjax["uses"]
+        visit.mathjax_done_ms = mathjax.get("done")
+        visit.mathjax_error = mathjax.get("error")
+        try:
+            page.wait_for_load_state("networkidle", timeout=15000)
+        except Exception:  # noqa: BLE001 - a page that keeps polling is still checked
+            pass
+        yield page, visit
+    finally:
+        context.close()

@@ -1,0 +1,174 @@
+"""Print the site's figures: build times, page weights, MathJax times.
+
+Two uses:
+
+  python scripts/site_figures.py --time cold -- make html
+      run the command, note how long it took under the label "cold" (or
+      "rebuild") in BUILD_DIR/site-figures.json, and exit with its status.
+      `make test` times its clean build this way, and then a second
+      `make html` with nothing changed.
+
+  python scripts/site_figures.py [--build-dir DIR] [--repeat N]
+      print the noted build times, then load every page of DIR/html in
+      Chromium (a fresh browser context each time: nothing cached) and print,
+      heaviest first, the bytes a reader downloads (every response the page
+      loads, gzip-compressed as GitHub Pages sends text; images and fonts as
+      they are) and the time from navigation until MathJax has finished
+      typesetting (median of N loads).
+
+Targets on the 2-core reference machine: cold build <= 90 s, rebuild with
+nothing changed <= 10 s, heaviest page <= 1 MB, MathJax done <= 1.5 s. The
+figures are printed, never asserted: timings depend on the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import site_browser  # noqa: E402
+
+TARGETS = {"cold": 90.0, "rebuild": 10.0}
+PAGE_BYTES_TARGET = 1_000_000
+MATHJAX_MS_TARGET = 1500.0
+
+
+def mark(ok: bool) -> str:
+    return "ok  " if ok else "OVER"
+
+
+def time_command(build_dir: Path, label: str, command: list[str]) -> int:
+    record_file = build_dir / "site-figures.json"
+    cache_before = (build_dir / ".jupyter_cache").is_dir()
+    html_before = (build_dir / "html" / "index.html").is_file()
+    start = time.monotonic()
+    status = subprocess.call(command)
+    seconds = time.monotonic() - start
+    build_dir.mkdir(parents=True, exist_ok=True)
+    records = json.loads(record_file.read_text()) if record_file.is_file() else {}
+    records[label] = {
+        "seconds": round(seconds, 1),
+        "command": " ".join(command),
+        "status": status,
+        "execution_cache_before": cache_before,
+        "site_before": html_before,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    record_file.write_text(json.dumps(records, indent=2) + "\n")
+    print(f"site figures: {label} build took {seconds:.1f} s")
+    return status
+
+
+def print_build_times(build_dir: Path) -> None:
+    record_file = build_dir / "site-figures.json"
+    records = json.loads(record_file.read_text()) if record_file.is_file() else {}
+    print("Build times")
+    for label, target in TARGETS.items():
+        record = records.get(label)
+        if record is None:
+            print(f"  {label:8s}  not measured (run `make test`, or --time {label} -- make html)")
+            continue
+        notes = []
+        if label == "cold":
+            notes.append("no site before" if not record["site_before"] else "a site existed before!")
+            notes.append(
+                "execution cache restored (chapters not re-executed)"
+                if record["execution_cache_before"]
+                else "empty execution cache: every chapter executed"
+            )
+        if record["status"]:
+            notes.append(f"exit status {record['status']}")
+        print(f"  {label:8s} {record['seconds']:7.1f} s   target <= {target:.0f} s  "
+              f"{mark(record['seconds'] <= target)}  ({'; '.join(notes) or record['when']})")
+
+
+def measure_pages(html_dir: Path, repeat: int) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with site_browser.serve(html_dir) as base_url, sync_playwright() as playwright:
+        browser = site_browser.launch(playwright)
+        try:
+            for path in site_browser.html_pages(html_dir):
+                loads = []
+                for _ in range(repeat):
+                    with site_browser.open_page(browser, base_url, path,
+                                                html_dir=html_dir) as (page, visit):
+                        pass
+                    loads.append(visit)
+                heaviest = max(loads, key=lambda v: v.transfer_bytes)
+                times = [v.mathjax_done_ms for v in loads if v.mathjax_done_ms is not None]
+                rows.append({
+                    "page": path,
+                    "bytes": heaviest.transfer_bytes,
+                    "requests": len(heaviest.resources),
+                    "mathjax_ms": statistics.median(times) if times else None,
+                    "uses_mathjax": heaviest.uses_mathjax,
+                    "resources": sorted(heaviest.resources, key=lambda r: -r[2]),
+                    "problems": heaviest.problems(),
+                })
+        finally:
+            browser.close()
+    rows.sort(key=lambda row: -row["bytes"])
+    return rows
+
+
+def print_pages(rows: list[dict], repeat: int) -> None:
+    print(f"\nPages, heaviest first (bytes downloaded gzip-compressed; MathJax: median of {repeat})")
+    print(f"  {'page':32s} {'kB':>8s} {'req':>4s}  {'MathJax':>9s}")
+    for row in rows:
+        mathjax = ("no math" if not row["uses_mathjax"]
+                   else "failed" if row["mathjax_ms"] is None
+                   else f"{row['mathjax_ms'] / 1000:.2f} s")
+        print(f"  {row['page']:32s} {row['bytes'] / 1000:8.1f} {row['requests']:4d}  {mathjax:>9s}"
+              + ("  " + "; ".join(row["problems"]) if row["problems"] else ""))
+    if not rows:
+        return
+    heaviest = rows[0]
+    slowest = max((r["mathjax_ms"] for r in rows if r["mathjax_ms"] is not None), default=None)
+    print(f"\n  heaviest page  {heaviest['bytes'] / 1000:7.1f} kB   target <= "
+          f"{PAGE_BYTES_TARGET / 1000:.0f} kB  {mark(heaviest['bytes'] <= PAGE_BYTES_TARGET)}"
+          f"  ({heaviest['page']})")
+    if slowest is not None:
+        print(f"  slowest MathJax {slowest / 1000:6.2f} s    target <= "
+              f"{MATHJAX_MS_TARGET / 1000:.1f} s    {mark(slowest <= MATHJAX_MS_TARGET)}")
+    print(f"\n  what {heaviest['page']} downloads, largest first:")
+    for url, content_type, size in heaviest["resources"][:12]:
+        print(f"    {size / 1000:7.1f} kB  {url.split('/', 3)[-1]}  ({content_type.split(';')[0]})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build-dir", type=Path, default=site_browser.HTML_DIR.parent)
+    parser.add_argument("--time", choices=sorted(TARGETS), help="time the command after --")
+    parser.add_argument("--repeat", type=int, default=3, help="loads per page (default 3)")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    build_dir = args.build_dir.resolve()
+
+    if args.time:
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        if not command:
+            parser.error("--time needs a command after --")
+        return time_command(build_dir, args.time, command)
+
+    html_dir = build_dir / "html"
+    if not (html_dir / "index.html").is_file():
+        print(f"no built site at {html_dir}: run `make html` first", file=sys.stderr)
+        return 1
+    print(f"Site figures for {html_dir} ({os.cpu_count()} cores, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    print_build_times(build_dir)
+    print_pages(measure_pages(html_dir, max(1, args.repeat)), max(1, args.repeat))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
