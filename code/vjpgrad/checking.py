@@ -93,7 +93,8 @@ def _check_node(node: Tensor, rng: np.random.Generator, atol: float, rtol: float
             if only is None:
                 got = tuple(op.vjp(g, out, *args, **params))
             else:
-                got = (None,) * only + (op.partials[only](g, out, *args, **params),)
+                got = tuple(op.partials[only](g, out, *args, **params) if k == only else None
+                            for k in range(len(args)))
         except Exception as exc:  # a broken VJP is exactly what we are looking for
             return f"{label} of {op.name!r} raised {type(exc).__name__}: {exc} ({where})"
         if only is None and len(got) != len(args):

@@ -35,7 +35,7 @@ def _params_text(params: dict | None) -> str:
         return ""
     shown = []
     for k, v in params.items():
-        if k == "keepdims" and not v:
+        if v is None or (k == "keepdims" and not v):
             continue
         if k == "index":
             v = _fmt(v) if isinstance(v, np.ndarray) else repr(v)
@@ -88,7 +88,8 @@ def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
         if t.grad is not None:
             fields.append(f"grad {_fmt(t.grad)}")
         style = {} if t.requires_grad else {"style": "filled", "fillcolor": "#eeeeee"}
-        dot.node(name, "{" + "|".join(_escape(f) for f in fields) + "}", shape="record", **style)
+        label = "|".join(_escape(f) for f in fields)  # fields stacked vertically:
+        dot.node(name, label if rankdir == "LR" else "{" + label + "}", shape="record", **style)
         if t._op is None:
             continue
         op, parents, args, params = t._op, t._parents, t._args, t._params

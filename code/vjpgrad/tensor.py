@@ -457,11 +457,14 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
             parents = (parents[i],)
             vjp_i = op.partials[i]
             in_grads = (vjp_i(g, node.value, *args) if params is None else vjp_i(g, node.value, *args, **params),)
-        elif params is None:
-            in_grads = op.vjp(g, node.value, *args)
         else:
-            in_grads = op.vjp(g, node.value, *args, **params)
-        if not op.trusted:  # a user's VJP: check what it returned
+            if not op.trusted:  # a user's VJP is promised ndarrays, also for constants
+                args = tuple(a if type(a) is _ndarray else _asarray(a, dtype=np.float64) for a in args)
+            if params is None:
+                in_grads = op.vjp(g, node.value, *args)
+            else:
+                in_grads = op.vjp(g, node.value, *args, **params)
+        if not op.trusted:  # ... and must return one gradient per input, shaped like it
             in_grads = _checked(op, parents, in_grads)
         for p, gp in zip(parents, in_grads):
             if p is None:
@@ -567,13 +570,18 @@ def is_grad_enabled() -> bool:
 # --------------------------------------------------------------------------------------
 
 
+def _is_float_array(a: Any) -> bool:
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+
+
 def value_and_grad(f: Callable[..., Tensor], argnum: int | Sequence[int] = 0) -> Callable[..., tuple]:
     """Return a function computing ``(f(*args), df/dargs[argnum])`` as ndarrays.
 
     ``f`` maps Tensors to a one-element Tensor.  The returned function is called with
     ndarrays (or numbers); argument ``argnum`` (an int, or a tuple of ints for a tuple of
-    gradients) becomes a Tensor that requires grad, other ndarray arguments become
-    Tensors that don't, and anything else is passed as it is.
+    gradients) becomes a Tensor that requires grad, other floating-point ndarrays become
+    Tensors that don't, and anything else (integer labels or indices, hyperparameters)
+    is passed as it is.
     """
     argnums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
 
@@ -581,7 +589,7 @@ def value_and_grad(f: Callable[..., Tensor], argnum: int | Sequence[int] = 0) ->
     def wrapped(*args: Any, **kwargs: Any) -> tuple[np.ndarray, Any]:
         targs = [
             Tensor(a, requires_grad=True) if i in argnums
-            else Tensor(a, requires_grad=False) if isinstance(a, (np.ndarray, Tensor)) else a
+            else Tensor(a, requires_grad=False) if isinstance(a, Tensor) or _is_float_array(a) else a
             for i, a in enumerate(args)
         ]
         with enable_grad():

@@ -1,0 +1,137 @@
+"""The reverse pass on large and shared graphs: no recursion limit, linear time, exact."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import tracemalloc
+
+import numpy as np
+
+from vjpgrad import PRIMITIVES, Tensor, override_vjp
+
+
+def test_100000_node_chain_is_exact_and_not_recursive() -> None:
+    x = Tensor([1.0, -2.0, 3.0, 0.5])
+    y = x
+    for _ in range(50_000):  # 100,000 nodes: x * 2 * 0.5 * 2 * 0.5 ... is exactly x
+        y = y * 2.0
+        y = y * 0.5
+    assert 100_000 > sys.getrecursionlimit()
+    y.sum().backward()
+    np.testing.assert_array_equal(y.value, x.value)
+    np.testing.assert_array_equal(x.grad, np.ones(4))
+
+
+def test_100000_node_chain_of_tensor_operations() -> None:
+    x = Tensor(np.array([0.25, 0.5]))
+    one = Tensor(np.ones(2))  # a second leaf used by every step
+    y = x
+    for _ in range(100_000):
+        y = y + one
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(one.grad, [100_000.0, 100_000.0])
+
+
+def test_chain_backward_memory_is_linear() -> None:
+    def peak_bytes(n: int) -> int:
+        x = Tensor(np.ones(4))
+        y = x
+        for _ in range(n):
+            y = y * 1.0
+        loss = y.sum()
+        gc.collect()
+        tracemalloc.start()
+        loss.backward()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    small, large = peak_bytes(2_000), peak_bytes(20_000)
+    assert large < 20 * small + 1_000_000, (small, large)  # 10x the nodes: about 10x, never 100x
+
+
+def test_deleting_a_long_chain_does_not_crash() -> None:
+    y = Tensor(np.ones(2))
+    for _ in range(100_000):
+        y = y + 1.0
+    del y
+    gc.collect()
+
+
+def fan_out_dag(levels: int) -> tuple[Tensor, Tensor]:
+    x = Tensor([1.5, -0.5])
+    y = x
+    for _ in range(levels):
+        y = (y + y) * 0.5  # 2^levels paths from y to x
+    return x, y
+
+
+def test_60_level_fan_out_dag_is_exact() -> None:
+    x, y = fan_out_dag(60)
+    y.sum().backward()
+    np.testing.assert_array_equal(y.value, x.value)
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+def test_each_vjp_runs_once_on_shared_subexpressions() -> None:
+    calls = {"add": 0, "multiply": 0}
+
+    def counting(name: str):
+        original = PRIMITIVES[name].vjp
+
+        def vjp(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        return vjp
+
+    x, y = fan_out_dag(60)
+    with override_vjp("add", counting("add")), override_vjp("multiply", counting("multiply")):
+        y.sum().backward()
+    assert calls == {"add": 60, "multiply": 60}
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+def test_user_vjps_receive_ndarrays_for_number_constants() -> None:
+    seen = []
+
+    def vjp(g, out, a, b):
+        seen.append((type(a), type(b)))
+        return g * b, g * a
+
+    x = Tensor([1.0, 2.0])
+    with override_vjp("multiply", vjp):
+        (x * 3.0 * 2).sum().backward()
+    assert seen == [(np.ndarray, np.ndarray)] * 2
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0])
+
+
+def test_diamond_and_reused_intermediate() -> None:
+    x = Tensor([2.0])
+    a = x * 3.0  # used three times
+    b = a.exp()
+    y = (a * b + a).sum()
+    y.backward()
+    av = 3.0 * 2.0
+    np.testing.assert_allclose(x.grad, [3.0 * (np.exp(av) + av * np.exp(av) + 1.0)])
+
+
+def test_gradient_only_flows_through_the_graph_of_the_output() -> None:
+    x = Tensor([1.0, 2.0])
+    h = x * 2.0
+    unrelated = h * 100.0  # another use of h that is not part of `y`
+    y = (h * h).sum()
+    y.backward()
+    np.testing.assert_array_equal(x.grad, 8 * x.value)
+    assert unrelated.grad is None
+
+
+def test_same_tensor_twice_in_one_operation() -> None:
+    x = Tensor([3.0])
+    (x * x).backward(np.ones(1))
+    np.testing.assert_array_equal(x.grad, [6.0])
+    z = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    (z @ z).sum().backward()
+    np.testing.assert_allclose(z.grad, np.ones((2, 2)) @ z.value.T + z.value.T @ np.ones((2, 2)))

@@ -1,0 +1,97 @@
+"""numerical_jacobian and check_grad, including naming a deliberately wrong VJP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import vjpgrad
+from vjpgrad import PRIMITIVES, Tensor, check_grad, numerical_jacobian, override_vjp
+from vjpgrad.primitives import multiply_vjp, tanh_vjp
+
+
+def test_numerical_jacobian_is_accurate() -> None:
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((3, 4))
+    x = rng.standard_normal(4)
+    np.testing.assert_allclose(numerical_jacobian(lambda v: A @ v, x), A, rtol=1e-9, atol=1e-10)
+    # central differences: about 10 correct digits, where forward differences with h=1e-10 get ~5
+    J = numerical_jacobian(np.exp, x)
+    np.testing.assert_allclose(J, np.diag(np.exp(x)), rtol=1e-9, atol=1e-10)
+    # shapes: f(x).shape + x.shape, also for 0-d input and output
+    assert numerical_jacobian(lambda v: v.sum(), np.ones((2, 3))).shape == (2, 3)
+    assert numerical_jacobian(lambda v: v * np.ones((2, 2)), np.array(1.0)).shape == (2, 2)
+    assert float(numerical_jacobian(lambda v: v**3, 2.0)) == pytest.approx(12.0, rel=1e-9)
+
+
+def test_numerical_jacobian_unwraps_tensor_results_and_does_not_modify_x() -> None:
+    x = np.array([1.0, 2.0])
+    J = numerical_jacobian(lambda v: Tensor(v, requires_grad=False).exp(), x)
+    np.testing.assert_allclose(J, np.diag(np.exp(x)), rtol=1e-9)
+    assert x.tolist() == [1.0, 2.0]
+
+
+def test_check_grad_passes_for_correct_gradients() -> None:
+    rng = np.random.default_rng(1)
+    check_grad(lambda a, b: ((a @ b).tanh() * a.sum()).sigmoid(), rng.standard_normal((2, 3)), rng.standard_normal(3))
+    check_grad(lambda x: (x.exp() / x.exp().sum()).log(), rng.standard_normal(4))  # vector output
+
+
+def wrong_multiply_vjp(g, out, a, b):
+    """A typical student mistake: the factors swapped and not unbroadcast."""
+    return g * a, g * b
+
+
+def test_deliberately_wrong_vjp_is_caught_and_named() -> None:
+    f = lambda x, w: ((x * w).exp() + 1.0).log().sum()  # noqa: E731
+    x, w = np.array([0.3, -0.2, 0.5]), np.array([1.5, 0.5, -1.0])
+    check_grad(f, x, w)
+    with override_vjp("multiply", wrong_multiply_vjp):
+        with pytest.raises(AssertionError) as info:
+            check_grad(f, x, w)
+    message = str(info.value)
+    assert "VJP of 'multiply' disagrees with finite differences" in message
+    assert "max abs error" in message and "max rel error" in message
+    assert PRIMITIVES["multiply"].vjp is multiply_vjp  # restored
+    check_grad(f, x, w)
+
+
+def test_the_first_wrong_primitive_in_the_graph_is_named() -> None:
+    def wrong_tanh_vjp(g, out, x):
+        return (g * (1.0 - out),)  # forgot the square
+
+    f = lambda x: ((x * 2.0).tanh().exp() * 3.0).sum()  # noqa: E731
+    with override_vjp("tanh", wrong_tanh_vjp), pytest.raises(AssertionError, match="VJP of 'tanh' disagrees"):
+        check_grad(f, np.array([0.1, 0.7]))
+    assert PRIMITIVES["tanh"].vjp is tanh_vjp
+
+
+def test_a_wrong_vjp_shape_is_reported() -> None:
+    def wrong_sum_vjp(g, out, x, axis=None, keepdims=False):
+        return (g,)  # not broadcast back
+
+    x = np.ones((2, 3))
+    with override_vjp("sum", wrong_sum_vjp), pytest.raises((AssertionError, ValueError), match="sum"):
+        check_grad(lambda t: t.sum(axis=0).exp().sum(), x)
+
+
+def test_a_wrong_vjp_of_a_new_primitive_is_named() -> None:
+    vjpgrad.register_primitive("cube_for_test", lambda x: x**3, lambda g, out, x: (g * 3 * x,))  # wrong: x not x²
+    try:
+        with pytest.raises(AssertionError, match="VJP of 'cube_for_test' disagrees"):
+            check_grad(lambda t: vjpgrad.apply("cube_for_test", t * 1.5).sum(), np.array([0.5, 2.0]))
+    finally:
+        del PRIMITIVES["cube_for_test"]
+
+
+def test_leaving_the_graph_is_reported_as_such() -> None:
+    # `.value` escapes the graph: the gradient misses a term, but no VJP is wrong
+    f = lambda x: (x * Tensor(x.value, requires_grad=False)).sum()  # noqa: E731
+    with pytest.raises(AssertionError, match="every primitive's VJP agrees"):
+        check_grad(f, np.array([1.0, 2.0]))
+
+
+def test_message_gives_errors_for_a_plain_mismatch() -> None:
+    with override_vjp("exp", lambda g, out, x: (2 * g * out,)):
+        with pytest.raises(AssertionError, match=r"max abs error [0-9.e+-]+, max rel error 1\b"):
+            check_grad(lambda x: x.exp().sum(), np.array([0.0, 1.0]))

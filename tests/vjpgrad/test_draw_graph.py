@@ -1,0 +1,78 @@
+"""draw_graph: a graphviz.Digraph of values and ops, and clear errors without Graphviz."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+from vjpgrad import Tensor, draw_graph
+
+graphviz = pytest.importorskip("graphviz")
+
+
+def small_graph() -> tuple[Tensor, Tensor]:
+    x = Tensor([[1.0, 2.0], [2.0, -1.0]])
+    y = (x * 2.0 - 1.0).maximum(0.0).sum(axis=-1)
+    return x, y
+
+
+def test_returns_a_digraph_with_values_ops_and_shapes() -> None:
+    x, y = small_graph()
+    dot = draw_graph(y)
+    assert isinstance(dot, graphviz.Digraph)
+    src = dot.source
+    for op in ("multiply", "subtract", "maximum", "sum"):
+        assert op in src
+    assert "axis=-1" in src
+    assert "shape (2, 2)" in src and "shape (2,)" in src
+    assert "const 2." in src  # constants are drawn too
+    assert "grad" not in src
+
+
+def test_gradients_are_shown_when_known() -> None:
+    x, y = small_graph()
+    y.backward(np.ones(2), retain_grads=True)
+    src = draw_graph(y).source
+    assert src.count("grad ") >= 4  # the leaf and the retained intermediates
+
+
+def test_large_arrays_are_abbreviated() -> None:
+    big = Tensor(np.arange(10_000.0).reshape(100, 100))
+    src = draw_graph((big * 2.0).sum()).source
+    assert "..." in src and "5000." not in src  # a middle entry is left out
+    assert len(src) < 2_000
+    assert "axis=None" not in src
+
+
+def test_deep_graph_does_not_recurse() -> None:
+    y = Tensor(np.ones(2))
+    for _ in range(3_000):
+        y = y * 1.0
+    assert draw_graph(y).source.count("multiply") == 3_000
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz dot program is not installed")
+def test_renders_to_svg() -> None:
+    _, y = small_graph()
+    svg = draw_graph(y, rankdir="TB").pipe(format="svg")
+    assert b"<svg" in svg
+
+
+def test_missing_graphviz_package_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # makes `import graphviz` fail
+    with pytest.raises(ImportError, match="pip install graphviz"):
+        draw_graph(Tensor([1.0]) * 2.0)
+
+
+def test_missing_dot_program_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        draw_graph(Tensor([1.0]) * 2.0)
+
+
+def test_bad_rankdir() -> None:
+    with pytest.raises(ValueError):
+        draw_graph(Tensor([1.0]) * 2.0, rankdir="XY")

@@ -1,0 +1,282 @@
+"""The public Tensor API: construction, operators, methods, conventions, grad modes."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import vjpgrad
+from vjpgrad import Tensor, grad, no_grad, value_and_grad
+
+
+def test_construction_and_attributes() -> None:
+    x = Tensor([[1, 2, 3], [4, 5, 6]])
+    assert isinstance(x.value, np.ndarray) and x.dtype == np.float64
+    assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and len(x) == 2
+    assert x.requires_grad is True and x.grad is None and x.is_leaf and x.op is None
+    assert Tensor(True).dtype == np.float64 and Tensor(np.int32(3)).value == 3.0
+    assert Tensor(np.ones(2, dtype=np.float32)).dtype == np.float32
+    assert Tensor(2.5, requires_grad=False).requires_grad is False
+    assert x.T.shape == (3, 2)
+    a = np.arange(3.0)
+    assert Tensor(a).value is a  # wraps np.asarray(value): no copy
+    assert Tensor(x).value is x.value
+
+
+def test_results_are_ndarrays_also_for_0d() -> None:
+    x = Tensor(2.0)
+    for y in (x * 3, x.exp(), (x * x).sum(), Tensor([1.0, 2.0]) @ Tensor([3.0, 4.0]), x.sigmoid()):
+        assert type(y.value) is np.ndarray
+    y = (x * x).sum()
+    y.backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad == 4.0
+
+
+def test_repr_is_readable() -> None:
+    assert repr(Tensor([1.0, 2.0])) == "Tensor([1., 2.], requires_grad=True)"
+    assert repr(Tensor([1.0, 2.0]) * 2) == "Tensor([2., 4.], op='multiply')"
+    assert "..." in repr(Tensor(np.arange(1000.0)))
+
+
+@pytest.mark.parametrize(
+    "op, expected",
+    [
+        (lambda x, c: x + c, lambda x, c: x + c), (lambda x, c: c + x, lambda x, c: c + x),
+        (lambda x, c: x - c, lambda x, c: x - c), (lambda x, c: c - x, lambda x, c: c - x),
+        (lambda x, c: x * c, lambda x, c: x * c), (lambda x, c: c * x, lambda x, c: c * x),
+        (lambda x, c: x / c, lambda x, c: x / c), (lambda x, c: c / x, lambda x, c: c / x),
+        (lambda x, c: x**c, lambda x, c: x**c), (lambda x, c: c**x, lambda x, c: c**x),
+    ],
+)
+@pytest.mark.parametrize("const", [2.0, 3, np.float64(1.5), np.array([1.0, 2.0, 0.5]), [0.5, 1.0, 2.0]])
+def test_operators_with_constants_on_either_side(op, expected, const) -> None:
+    xv = np.array([0.5, 1.5, 2.0])
+    y = op(Tensor(xv), const)
+    assert isinstance(y, Tensor)
+    np.testing.assert_allclose(y.value, expected(xv, np.asarray(const, dtype=float)))
+
+
+def test_ndarray_on_the_left_gives_a_tensor() -> None:
+    x = Tensor([1.0, 2.0, 3.0])
+    for y in (np.ones(3) + x, np.ones(3) - x, np.ones(3) * x, np.ones(3) / x, np.ones(3) ** x,
+              np.ones((2, 3)) @ x, np.float64(2.0) * x):
+        assert isinstance(y, Tensor), type(y)
+    (np.full((2, 3), 2.0) @ x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [4.0, 4.0, 4.0])
+
+
+def test_gradients_of_operators() -> None:
+    a, b = Tensor([1.0, 2.0]), Tensor([3.0, 5.0])
+    ((a * b + a / b - b**2 - (-a)) @ np.ones(2)).backward()
+    np.testing.assert_allclose(a.grad, b.value + 1 / b.value + 1)
+    np.testing.assert_allclose(b.grad, a.value - a.value / b.value**2 - 2 * b.value)
+
+
+def test_tie_conventions() -> None:
+    x = Tensor([-1.0, 0.0, 2.0])
+    x.relu().sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 1.0])  # relu'(0) = 0
+
+    a, b = Tensor([1.0, 2.0, 3.0]), Tensor([1.0, 5.0, 0.0])
+    a.maximum(b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(b.grad, [0.5, 1.0, 0.0])
+
+    m = Tensor([[3.0, 1.0, 3.0, 3.0], [0.0, 2.0, 1.0, 2.0]])
+    m.max(axis=1).sum().backward()
+    np.testing.assert_allclose(m.grad, [[1 / 3, 0, 1 / 3, 1 / 3], [0, 0.5, 0, 0.5]])
+    m.grad = None
+    m.max().backward()
+    np.testing.assert_allclose(m.grad, [[1 / 3, 0, 1 / 3, 1 / 3], [0, 0, 0, 0]])
+
+
+def test_logsumexp_is_stable() -> None:
+    x = Tensor([1000.0, 1000.0, -np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.logsumexp()
+        y.backward()
+    assert y.item() == pytest.approx(1000.0 + np.log(2.0), rel=1e-15)
+    np.testing.assert_allclose(x.grad, [0.5, 0.5, 0.0])
+    z = Tensor([[-1e4, -1e4 + 1.0], [1e4, 1e4]]).logsumexp(axis=1, keepdims=True)
+    np.testing.assert_allclose(z.value, [[-1e4 + 1 + np.log1p(np.exp(-1))], [1e4 + np.log(2)]])
+    with np.errstate(divide="ignore"):
+        assert Tensor([-np.inf, -np.inf]).logsumexp().item() == -np.inf
+
+
+def test_sigmoid_does_not_overflow() -> None:
+    x = Tensor([-1000.0, -30.0, 0.0, 30.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = x.sigmoid()
+        y.sum().backward()
+    e = np.exp(-30.0)
+    np.testing.assert_allclose(y.value, [0.0, e / (1 + e), 0.5, 1 / (1 + e), 1.0], rtol=1e-14)
+    assert y.value[1] > 0  # ~9.4e-14, not rounded to 0
+
+
+def test_nan_and_inf_propagate_as_in_numpy() -> None:
+    x = Tensor([np.nan, 1.0, np.inf])
+    y = (x * 2.0).sum()
+    y.backward()
+    assert np.isnan(y.item())
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+    z = Tensor([0.0, 1.0])
+    with np.errstate(divide="ignore"):
+        w = z.log()
+        w.sum().backward()
+    assert w.value[0] == -np.inf and z.grad[0] == np.inf
+
+
+def test_gradients_accumulate_until_reset() -> None:
+    x = Tensor([1.0, 2.0])
+    for _ in range(3):
+        (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad, 3 * 2 * x.value)
+    x.zero_grad()
+    assert x.grad is None
+    (x * 3.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    x.grad = None
+    (x * 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+
+
+def test_backward_twice_on_the_same_graph_accumulates() -> None:
+    x = Tensor([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward()
+    first = x.grad.copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad, 2 * first)
+
+
+def test_leaf_gradients_are_independent_writable_arrays() -> None:
+    a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    a.grad *= 10  # must not change b.grad
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    c = Tensor(np.ones((2, 3)))
+    c.sum().backward()  # the sum VJP broadcasts: the stored gradient must be a real array
+    c.grad[0, 0] = 5.0
+    gradient = np.ones(2)
+    d = Tensor([1.0, 2.0])
+    (d * 1.0).backward(gradient)
+    d.grad[0] = 7.0
+    assert gradient[0] == 1.0
+
+
+def test_requires_grad_false_inputs_get_no_gradient() -> None:
+    w = Tensor([1.0, 2.0])
+    data = Tensor([3.0, 4.0], requires_grad=False)
+    (w * data).sum().backward()
+    assert data.grad is None
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+    y = data * 2.0
+    assert y.requires_grad is False and y.is_leaf
+
+
+def test_backward_with_gradient_argument() -> None:
+    x = Tensor([1.0, 2.0, 3.0])
+    y = x * x
+    y.backward(np.array([1.0, 0.0, -1.0]))
+    np.testing.assert_array_equal(x.grad, [2.0, 0.0, -6.0])
+    x2 = Tensor([1.0])
+    (x2 * 5.0).backward()  # a one-element Tensor needs no gradient argument
+    np.testing.assert_array_equal(x2.grad, [5.0])
+
+
+def test_backward_on_a_leaf() -> None:
+    x = Tensor(3.0)
+    x.backward()
+    assert x.grad == 1.0
+
+
+def test_retain_grads_keeps_intermediate_gradients() -> None:
+    x = Tensor([1.0, 2.0])
+    h = x * 3.0
+    y = (h * h).sum()
+    y.backward(retain_grads=True)
+    np.testing.assert_array_equal(h.grad, 2 * h.value)
+    assert y.grad == 1.0
+    np.testing.assert_array_equal(x.grad, 18 * x.value)
+
+
+def test_no_grad_and_detach() -> None:
+    x = Tensor([1.0, 2.0])
+    with no_grad():
+        y = x * 2.0
+        assert not vjpgrad.is_grad_enabled()
+        with vjpgrad.enable_grad():
+            z = x * 2.0
+    assert vjpgrad.is_grad_enabled()
+    assert y.requires_grad is False and z.requires_grad is True
+
+    @no_grad()
+    def f(t: Tensor) -> Tensor:
+        return t.exp()
+
+    assert f(x).requires_grad is False
+    d = x.detach()
+    assert d.requires_grad is False and d.value is x.value
+    (x * d).sum().backward()
+    np.testing.assert_array_equal(x.grad, x.value)
+
+
+def test_no_grad_restores_state_after_an_exception() -> None:
+    with pytest.raises(ZeroDivisionError), no_grad():
+        1 / 0
+    assert vjpgrad.is_grad_enabled()
+
+
+def test_grad_and_value_and_grad() -> None:
+    def f(w: Tensor, X: Tensor, y: Tensor) -> Tensor:
+        return ((X @ w - y) ** 2).sum()
+
+    rng = np.random.default_rng(0)
+    w, X, y = rng.standard_normal(3), rng.standard_normal((5, 3)), rng.standard_normal(5)
+    expected = 2 * X.T @ (X @ w - y)
+    g = grad(f)(w, X, y)
+    assert type(g) is np.ndarray
+    np.testing.assert_allclose(g, expected)
+    value, g2 = value_and_grad(f)(w, X, y)
+    assert type(value) is np.ndarray and value == pytest.approx(np.sum((X @ w - y) ** 2))
+    np.testing.assert_allclose(g2, expected)
+    gw, gX = grad(f, argnum=(0, 1))(w, X, y)
+    np.testing.assert_allclose(gw, expected)
+    np.testing.assert_allclose(gX, 2 * np.outer(X @ w - y, w))
+    np.testing.assert_allclose(grad(f, argnum=2)(w, X, y), -2 * (X @ w - y))
+    assert grad(lambda a, b: (a * 0.0).sum() + b.sum())(np.ones(2), np.ones(2)).tolist() == [0.0, 0.0]
+    assert grad(lambda a, n: (a**n).sum())(np.array([2.0]), 3).tolist() == [12.0]  # non-arrays passed as is
+    with no_grad():  # grad() records even inside no_grad
+        np.testing.assert_allclose(grad(f)(w, X, y), expected)
+
+
+def test_grad_of_a_function_not_depending_on_x_is_zero() -> None:
+    assert grad(lambda x, y: y.sum())(np.ones(3), np.ones(2)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_register_a_new_primitive() -> None:
+    prim = vjpgrad.register_primitive("sin_for_test", np.sin, lambda g, out, x: (g * np.cos(x),))
+    try:
+        x = Tensor([0.0, 1.0])
+        y = vjpgrad.apply("sin_for_test", x)
+        assert y.op == "sin_for_test"
+        y.sum().backward()
+        np.testing.assert_allclose(x.grad, np.cos(x.value))
+        vjpgrad.check_grad(lambda t: vjpgrad.apply(prim, t * 2.0), np.array([0.3, 0.4]))
+    finally:
+        del vjpgrad.PRIMITIVES["sin_for_test"]
+
+
+def test_user_vjp_with_wrong_shape_is_an_error_not_a_silent_broadcast() -> None:
+    x = Tensor([1.0, 2.0, 3.0])
+    with vjpgrad.override_vjp("exp", lambda g, out, x: (np.sum(g * out, keepdims=True),)):
+        with pytest.raises(ValueError, match=r"VJP of 'exp' returned a gradient of shape \(1,\)"):
+            x.exp().sum().backward()
+    x.grad = None
+    x.exp().sum().backward()  # restored
+    np.testing.assert_allclose(x.grad, np.exp(x.value))
