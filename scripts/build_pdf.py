@@ -1,6 +1,9 @@
 """Print the whole book to one PDF with headless Chromium; no TeX needed.
 
-Usage: python scripts/build_pdf.py [HTML_DIR]   (default: _build/html)
+Usage: python scripts/build_pdf.py [--force] [HTML_DIR]   (default: _build/html)
+
+The PDF is rewritten only when a page it prints (or this script) is newer
+than it, so a rebuild that changed nothing costs nothing; --force always prints.
 
 The PDF is printed from the site that ``jupyter-book build`` just made, so its
 definitions, theorems, equations and figures carry exactly the site's numbers:
@@ -93,16 +96,19 @@ async ({docs, siteUrl, title}) => {
 # (on screen they scroll instead; a PDF cannot scroll).
 FIT_MATH_JS = """
 () => {
-  let scaled = 0;
+  // measure everything first, then resize: one layout, not one per equation
+  const wide = [];
   for (const math of document.querySelectorAll('mjx-container[display="true"]')) {
     const box = math.closest('div.math') || math.parentElement;
     const available = box.clientWidth - 8;
     const needed = math.scrollWidth;
-    if (available > 0 && needed > available) {
-      math.style.fontSize = `${Math.floor(100 * available / needed)}%`;
-      scaled += 1;
-    }
+    if (available > 0 && needed > available) wide.push([math, available / needed]);
   }
+  for (const [math, ratio] of wide) math.style.fontSize = `${Math.floor(100 * ratio)}%`;
+  const scaled = wide.length;
+  // the hidden MathML copies serve screen readers on the site; a PDF does not
+  // need them, and they double the work of laying out every formula
+  document.querySelectorAll('mjx-assistive-mml').forEach(node => node.remove());
   const raw = document.querySelectorAll('.math:not(:has(mjx-container))').length;
   return {scaled: scaled, untypeset: raw};
 }
@@ -114,6 +120,8 @@ PRINT_CSS = """
 .bd-sidebar-primary, .bd-header, .bd-footer, #pst-back-to-top { display: none !important; }
 .bd-main .bd-content .bd-article-container { max-width: 100% !important; padding: 0 !important; }
 a.headerlink { display: none !important; }
+/* Skia rasterises shadows into images: slow and heavy for hundreds of boxes */
+* { box-shadow: none !important; text-shadow: none !important; }
 #jb-print-docs-body { display: none !important; }
 .bd-main .bd-content .bd-article .pdf-chapter h1 { display: block !important; }
 div.math, mjx-container[display="true"] { overflow: visible !important; }
@@ -175,7 +183,16 @@ def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def build_pdf(html_dir: Path, output: Path | None = None) -> Path:
+def up_to_date(html_dir: Path, output: Path, docs: list[str]) -> bool:
+    """True when the PDF is newer than every page it prints and than this script."""
+    if not output.is_file():
+        return False
+    inputs = [html_dir / f"{doc}.html" for doc in docs] + [Path(__file__)]
+    inputs += list((html_dir / "_images").glob("*"))
+    return output.stat().st_mtime > max(path.stat().st_mtime for path in inputs)
+
+
+def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -> Path:
     from playwright.sync_api import sync_playwright
 
     output = output or html_dir / PDF_NAME
@@ -184,6 +201,9 @@ def build_pdf(html_dir: Path, output: Path | None = None) -> Path:
     missing = set(toc_documents()) - set(docs)
     if missing:
         raise SystemExit(f"build_pdf: pages missing from {html_dir}: {sorted(missing)}")
+    if not force and up_to_date(html_dir, output, docs):
+        print(f"{output} is up to date")
+        return output
     server, base = serve(html_dir)
     try:
         with sync_playwright() as playwright:
@@ -213,7 +233,8 @@ def build_pdf(html_dir: Path, output: Path | None = None) -> Path:
                 header_template="<span></span>",
                 footer_template=FOOTER,
                 outline=True,
-                tagged=True,
+                # a tagged PDF is half as large again and slower to print
+                tagged=False,
             )
             browser.close()
         tmp.replace(output)
@@ -223,9 +244,10 @@ def build_pdf(html_dir: Path, output: Path | None = None) -> Path:
 
 
 def main() -> None:
-    html_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "_build" / "html"
+    args = [arg for arg in sys.argv[1:] if arg != "--force"]
+    html_dir = Path(args[0]) if args else REPO_ROOT / "_build" / "html"
     start = time.perf_counter()
-    output = build_pdf(html_dir.resolve())
+    output = build_pdf(html_dir.resolve(), force="--force" in sys.argv)
     size = output.stat().st_size / 1e6
     print(f"wrote {output} ({size:.1f} MB) in {time.perf_counter() - start:.1f} s")
 

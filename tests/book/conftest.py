@@ -25,3 +25,10 @@ def html_dir() -> Path:
     if not (HTML_DIR / "index.html").is_file():
         pytest.fail(f"no built site at {HTML_DIR}: run `make html` first")
     return HTML_DIR
+
+
+# Check a build made elsewhere (make html OUT=DIR): SITE_HTML_DIR=DIR/_build/html
+import os  # noqa: E402
+
+if os.environ.get("SITE_HTML_DIR"):
+    HTML_DIR = Path(os.environ["SITE_HTML_DIR"])
