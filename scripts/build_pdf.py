@@ -120,6 +120,9 @@ PRINT_CSS = """
 .bd-sidebar-primary, .bd-header, .bd-footer, #pst-back-to-top { display: none !important; }
 .bd-main .bd-content .bd-article-container { max-width: 100% !important; padding: 0 !important; }
 a.headerlink { display: none !important; }
+/* long code lines wrap instead of being cut at the margin */
+div.highlight pre, div.cell_output pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+div.cell_input, div.cell_output, figure { break-inside: avoid; }
 /* Skia rasterises shadows into images: slow and heavy for hundreds of boxes */
 * { box-shadow: none !important; text-shadow: none !important; }
 #jb-print-docs-body { display: none !important; }
