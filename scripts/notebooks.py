@@ -11,7 +11,11 @@ one sits beside the ``.md``). These notebooks are generated, never edited: run
 
 They hold no outputs, have deterministic cell ids (so regenerating an unchanged
 chapter changes no byte) and are excluded from the Sphinx build
-(``exclude_patterns`` in ``_config.yml``), which reads the ``.md``.
+(``exclude_patterns`` in ``_config.yml``), which reads the ``.md``. Code cells
+are the chapter's, verbatim (jupytext); Markdown cells are turned from MyST into
+Markdown that Colab renders (see ``colab_markdown``): the book's TeX macros,
+boxed definitions/theorems/proofs/exercises, and cross-references as links to
+the results' permalinks on the site.
 """
 
 from __future__ import annotations
@@ -88,9 +92,201 @@ def notebook_path(md: Path) -> Path:
     return md.with_suffix(".ipynb")
 
 
+# --- MyST -> plain notebook Markdown, so that Colab shows readable text ------
+#
+# Colab renders CommonMark and maths, not MyST: directives would show as code
+# blocks, roles as raw text, and the book's TeX macros (\\vx, \\E, ...) as
+# errors. The notebooks therefore get: the macros as \\newcommand definitions;
+# definitions, theorems, proofs, exercises as quoted paragraphs with a bold
+# heading; cross-references as links to the result's permalink on the site;
+# literalinclude as a link to the included file; no (label)= target lines.
+
+FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*?)\s*$")
+PLAIN_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[^`]*$")
+OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
+TARGET = re.compile(r"^\((?P<label>[\w.:-]+)\)=\s*$")
+MATH_LABEL = re.compile(r"^(?P<indent>\s*)\$\$\s*\((?P<label>[\w.:-]+)\)\s*$")
+ROLE = re.compile(r"\{(?P<role>prf:ref|ref|eq|numref|cite:p|cite:t|cite|doc|math|term)\}`(?P<body>[^`]+)`")
+ADMONITIONS = {"note", "warning", "tip", "important", "caution", "attention", "hint", "seealso", "admonition"}
+
+
+def _config() -> dict:
+    return yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+
+
+def site_url() -> str:
+    """GitHub Pages address of the repository (https://ORG.github.io/REPO/)."""
+    url = _config()["repository"]["url"].rstrip("/")
+    match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", url)
+    if not match:
+        return ""
+    org, repo = match.groups()
+    return f"https://{org.lower()}.github.io/{repo}/"
+
+
+def macro_definitions() -> str:
+    """The book's MathJax macros (_config.yml) as \\newcommand definitions."""
+    tex = _config()["sphinx"]["config"].get("mathjax3_config", {}).get("tex", {})
+    defs = []
+    for name, body in (tex.get("macros") or {}).items():
+        if isinstance(body, list):
+            defs.append(f"\\newcommand{{\\{name}}}[{body[1]}]{{{body[0]}}}")
+        else:
+            defs.append(f"\\newcommand{{\\{name}}}{{{body}}}")
+    return "".join(defs)
+
+
+def _kind(name: str) -> str:
+    return name.split(":")[-1].replace("-", " ").capitalize()
+
+
+def label_index() -> dict[str, tuple[str, str, str]]:
+    """label -> (page, anchor, link text), read from the chapters' sources."""
+    index: dict[str, tuple[str, str, str]] = {}
+    for md in chapter_sources() + [REPO_ROOT / "book" / "how-to-cite.md"]:
+        if not md.is_file():
+            continue
+        page = md.relative_to(REPO_ROOT).with_suffix(".html").as_posix()
+        lines = md.read_text(encoding="utf-8").splitlines()
+        directive = None
+        for i, line in enumerate(lines):
+            if (m := FENCE_OPEN.match(line)):
+                directive = (m["name"], m["arg"])
+            elif (m := OPTION.match(line)) and m["key"] == "label" and directive:
+                name, arg = directive
+                text = f"{_kind(name)} ({arg})" if arg and not arg.startswith(("ex-", "exercise")) else _kind(name)
+                index[m["value"]] = (page, m["value"], text)
+            elif (m := MATH_LABEL.match(line)):
+                index[m["label"]] = (page, f"equation-{m['label']}", f"({m['label']})")
+            elif (m := re.match(r"^\s+name:\s*(fig-[\w-]+)\s*$", line)):
+                index[m.group(1)] = (page, m.group(1), "this figure")
+            elif (m := TARGET.match(line)):
+                following = next((l for l in lines[i + 1:] if l.strip()), "")
+                title = following.lstrip("#").strip() if following.startswith("#") else m["label"]
+                index[m["label"]] = (page, m["label"], title)
+    return index
+
+
+def _role(match: re.Match, index: dict, site: str) -> str:
+    role, body = match["role"], match["body"]
+    explicit = re.fullmatch(r"(?P<text>.*?)\s*<(?P<label>[^<>]+)>", body, flags=re.S)
+    text, label = (explicit["text"], explicit["label"]) if explicit else (None, body.strip())
+    if role in ("cite:p", "cite"):
+        return "(" + "; ".join(k.strip() for k in body.split(",")) + ")"
+    if role == "cite:t":
+        return "; ".join(k.strip() for k in body.split(","))
+    if role == "math":
+        return f"${body}$"
+    if role in ("doc", "term"):
+        return text or body
+    page, anchor, default = index.get(label, (None, None, label))
+    text = (text or default).replace("%s", "").replace("{number}", "").strip() or default
+    return f"[{text}]({site}{page}#{anchor})" if page and site else text
+
+
+def _literalinclude(arg: str, options: dict, md: Path) -> str:
+    config = _config()["repository"]
+    target = (md.parent / arg).resolve().relative_to(REPO_ROOT).as_posix()
+    url = f"{config['url'].rstrip('/')}/blob/{config.get('branch') or 'main'}/{target}"
+    what = f"`{options['pyobject']}` in " if "pyobject" in options else ""
+    return f"*Code:* {what}[`{target}`]({url})"
+
+
+def colab_markdown(source: str, md: Path, index: dict, site: str) -> str:
+    """One Markdown cell of a chapter, made readable outside the book's Sphinx."""
+    out: list[str] = []
+    stack: list[tuple[str, str | None]] = []  # (fence, directive name or None for code)
+    lines = source.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        depth = sum(1 for _, name in stack if name and name not in ("tab-set", "tab-item"))
+        quote = "> " * depth
+        in_code = bool(stack) and stack[-1][1] is None
+        if stack and line.strip() == stack[-1][0]:  # a closing fence
+            _, name = stack.pop()
+            if name is None:
+                out.append(quote + line)
+            elif name == "prf:proof":
+                out.append(quote + "∎")
+            i += 1
+            continue
+        if in_code:
+            out.append(quote + line)
+            i += 1
+            continue
+        if (m := FENCE_OPEN.match(line)):
+            name, arg = m["name"], m["arg"]
+            options = {}
+            j = i + 1
+            while j < len(lines) and (o := OPTION.match(lines[j])):
+                options[o["key"]] = o["value"]
+                j += 1
+            handled = name.startswith("prf:") or name in ADMONITIONS | {
+                "exercise", "solution", "solution-start", "solution-end", "tab-set", "tab-item",
+                "literalinclude"}
+            if not handled:
+                stack.append((m["fence"], None))
+                out.append(quote + line)
+                i += 1
+                continue
+            if name == "literalinclude":
+                out.append(quote + _literalinclude(arg, options, md))
+                # skip to the closing fence
+                while j < len(lines) and lines[j].strip() != m["fence"]:
+                    j += 1
+                i = j + 1
+                continue
+            if name in ("solution-start", "solution-end"):
+                if name == "solution-start":
+                    out.append(quote + "**Solution.**")
+                while j < len(lines) and lines[j].strip() != m["fence"]:
+                    j += 1
+                i = j + 1
+                continue
+            stack.append((m["fence"], name))
+            if name == "tab-item":
+                out.append(quote + f"**{arg}**")
+            elif name == "prf:proof":
+                out.append(quote + "> *Proof.*")
+            elif name != "tab-set":
+                heading = _kind(name) if name != "admonition" else arg
+                if arg and name not in ("admonition", "solution"):
+                    heading += f" ({arg})"
+                out.append(quote + f"> **{heading}.**")
+            if name not in ("tab-set", "tab-item"):
+                out.append(quote + ">")
+            i = j
+            continue
+        if PLAIN_FENCE.match(line):
+            stack.append((PLAIN_FENCE.match(line)["fence"], None))
+            out.append(quote + line)
+            i += 1
+            continue
+        if TARGET.match(line):
+            i += 1
+            continue
+        if (m := MATH_LABEL.match(line)):
+            line = m["indent"] + "$$"
+        text = (quote + ROLE.sub(lambda r: _role(r, index, site), line)).rstrip() if line else quote.rstrip()
+        if not (text in (">", "> >") and out and out[-1] == text):  # one blank quoted line is enough
+            out.append(text)
+        i += 1
+    return "\n".join(out)
+
+
 def render(md: Path) -> nbformat.NotebookNode:
     """The Colab notebook of one chapter: its cells, no outputs, stable ids."""
     nb = jupytext.read(md, fmt="md:myst")
+    index, site = label_index(), site_url()
+    first_markdown = True
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        cell.source = colab_markdown(cell.source, md, index, site)
+        if first_markdown:
+            cell.source = f"${macro_definitions()}$\n" + cell.source
+            first_markdown = False
     nb.metadata.pop("jupytext", None)
     nb.metadata["language_info"] = {"name": "python"}
     nb.nbformat, nb.nbformat_minor = 4, 5
