@@ -413,16 +413,19 @@ class Tensor:
 
 
 def _store_grad(t: Tensor, g: Any, handed_out: set) -> None:
-    """Add g to t.grad, never giving the user an array shared with another .grad or read-only."""
+    """Add g to t.grad.  A stored gradient is a writable array of t's dtype that shares
+    no memory with any other gradient given out by this backward pass (`handed_out`
+    holds their ids and their bases' ids), so the user may modify it in place."""
     if t.grad is not None:
-        t.grad = t.grad + g
-        handed_out.add(id(t.grad))
-        return
-    if (type(g) is not _ndarray or g.base is not None or id(g) in handed_out
-            or g.dtype != t.value.dtype):
-        g = np.array(g, dtype=t.value.dtype)
+        t.grad = g = t.grad + g
+    elif (type(g) is not _ndarray or g.dtype != t.value.dtype or not g.flags.writeable
+            or id(g) in handed_out or (g.base is not None and id(g.base) in handed_out)):
+        t.grad = g = np.array(g, dtype=t.value.dtype)
+    else:
+        t.grad = g
     handed_out.add(id(g))
-    t.grad = g
+    if g.base is not None:
+        handed_out.add(id(g.base))
 
 
 def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
@@ -437,7 +440,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
     if root._op is None:
         _store_grad(root, seed, handed_out)
         return
-    stack = [(root, seed)]
+    stack = [(root, seed)]  # (node, its complete gradient)
     heap: list = []
     grads: dict[Tensor, Any] = {}
     leaves: dict[Tensor, Any] = {}  # leaf gradients, stored in .grad at the end
@@ -451,7 +454,10 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
             break
         if retain:
             _store_grad(node, g, handed_out)
-        op, parents, args, params = node._op, node._parents, node._args, node._params
+        op = node._op
+        parents = node._parents
+        args = node._args
+        params = node._params
         if op.partials is not None and (parents[0] is None or parents[1] is None):
             i = 0 if parents[1] is None else 1  # only input i needs a gradient
             parents = (parents[i],)
@@ -472,7 +478,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
             if p._op is None:  # a leaf
                 prev = leaves.get(p)
                 leaves[p] = gp if prev is None else prev + gp
-            elif p._uses == 1:
+            elif p._uses == 1:  # its only use: the gradient is complete
                 stack.append((p, gp))
             else:
                 prev = grads.get(p)

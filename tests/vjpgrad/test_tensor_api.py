@@ -169,6 +169,16 @@ def test_leaf_gradients_are_independent_writable_arrays() -> None:
     assert gradient[0] == 1.0
 
 
+def test_leaf_gradients_that_are_views_do_not_alias() -> None:
+    for order in range(2):
+        a, b = Tensor(np.ones((2, 3))), Tensor(np.ones(6))
+        y = a + b.reshape(2, 3) if order == 0 else b.reshape(2, 3) + a
+        y.backward(np.ones((2, 3)))  # reshape's VJP returns a view of the gradient a gets
+        assert not np.shares_memory(a.grad, b.grad)
+        a.grad += 1.0
+        np.testing.assert_array_equal(b.grad, np.ones(6))
+
+
 def test_requires_grad_false_inputs_get_no_gradient() -> None:
     w = Tensor([1.0, 2.0])
     data = Tensor([3.0, 4.0], requires_grad=False)
