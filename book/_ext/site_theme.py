@@ -3,7 +3,7 @@
 pydata-sphinx-theme loads FontAwesome's script (about 1.5 MB, 0.54 MB
 gzip-compressed) on every page only to turn a handful of ``<i class="fa-...">``
 icons into SVG. This extension drops that script from the page template and
-instead writes ``_static/site-icons.css``: one CSS mask per icon that the
+instead writes ``_static/site-theme.css``: one CSS mask per icon that the
 built pages actually use, with the SVG path taken from the theme's own copy of
 FontAwesome (same glyphs, a few kilobytes). An icon class that FontAwesome
 does not know fails the build, so no icon silently disappears.
@@ -18,6 +18,18 @@ Fixes to the stock theme that the browser checks (tests/browser) found:
 * sphinx-thebe adds its inline configuration script twice, so the page throws
   "Identifier 'THEBE_JS_URL' has already been declared"; duplicate scripts are
   dropped from each page;
+* links (#176de8 light, #528fe4 dark) fall below 4.5:1 contrast on the
+  tinted backgrounds of admonitions, proof and exercise boxes (axe:
+  color-contrast, serious); site-theme.css darkens them a little in light mode
+  (#0d5bc4, >= 5.5:1 on those tints) and lightens them in dark mode (#7eaef2,
+  >= 5.7:1 on the box background #29313d);
+* myst-nb's hidden-cell toggles are ``<summary aria-label="Toggle hidden
+  content">`` around the visible text "Show code cell source" (axe:
+  label-content-name-mismatch, serious); the label is dropped so the visible
+  text names the control;
+* Sphinx's basic.css gives the letter rows of a domain index (sphinx-proof's
+  ``prf-prf.html``) a light grey background, also in dark mode where the text
+  is light (contrast 1.3:1); they take the theme's surface colour there;
 * docutils marks each bibliography entry ``role="doc-biblioentry"`` inside a
   ``role="list"``; DPUB-ARIA 1.1 deprecates that role, so a list of them has no
   list items (axe: aria-required-children, critical); they become
@@ -46,7 +58,7 @@ logger = logging.getLogger(__name__)
 THEME_DIR = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
 FONTAWESOME_JS = THEME_DIR / "static" / "scripts" / "fontawesome.js"
 FONTAWESOME_TAG = re.compile(r"[ \t]*<script[^>]*_static/scripts/fontawesome\.js[^>]*></script>\n?")
-ICON_CSS = "site-icons.css"
+ICON_CSS = "site-theme.css"
 
 # FontAwesome's style classes -> the pack that draws them
 STYLE_CLASSES = {
@@ -102,8 +114,12 @@ def override_theme(app: Sphinx, config: Config) -> None:
 
 def fix_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Page-level fixes: bibliography entries as list items; no duplicate scripts."""
-    if "body" in context and 'role="doc-biblioentry"' in context["body"]:
-        context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+    if "body" in context:
+        context["body"] = (
+            context["body"]
+            .replace('role="doc-biblioentry"', 'role="listitem"')
+            .replace('<summary aria-label="Toggle hidden content">', "<summary>")
+        )
     # keep the first of identical <script> entries (sphinx-thebe adds its twice)
     scripts = context.get("script_files")
     if not scripts:
@@ -171,6 +187,12 @@ def icon_css(used: set[tuple[str, str]], packs) -> tuple[str, list[str]]:
         # the theme's CSS gives icon elements FontAwesome's web fonts (0.27 MB more
         # downloaded as soon as an icon is laid out); the masks need no font
         ".fa,.fas,.far,.fab,.fa-solid,.fa-regular,.fa-brands,.fa-classic{font-family:inherit}",
+        # link colours with >= 4.5:1 contrast on the tinted boxes too (see the docstring)
+        'html[data-theme="light"]{--pst-color-link:#0d5bc4}',
+        'html[data-theme="dark"]{--pst-color-link:#7eaef2}',
+        # Sphinx's basic.css paints the letter rows of domain indices (sphinx-proof's
+        # prf-prf.html) light grey, under the dark theme's light text (contrast 1.3:1)
+        'html[data-theme="dark"] table.indextable tr.cap{background-color:var(--pst-color-surface)}',
     ]
     missing = []
     selectors_for_pack = {

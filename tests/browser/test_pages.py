@@ -40,6 +40,8 @@ VARIANTS = {
 UNLINKED = {
     "genindex.html": "Sphinx's general index: themes link it only from <head> (rel=index); "
     "the book has no index entries for readers to browse",
+    "prf-prf.html": "sphinx-proof's index of every definition and theorem, a Sphinx domain "
+    "index that the theme does not link; the chapters and notation page link the boxes themselves",
 }
 AXE_FAIL_IMPACTS = {"serious", "critical"}
 
