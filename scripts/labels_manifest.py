@@ -134,7 +134,10 @@ def page_labels(html: str, page: str) -> list[dict]:
         elif tag.name == "div" and ("exercise" in classes or "solution" in classes) and _is_label(anchor):
             kind = "exercise" if "exercise" in classes else "solution"
             title_tag = tag.find("p", class_="admonition-title")
-            add(anchor, anchor, kind, _number(title_tag), _text(title_tag))
+            title = _text(title_tag)
+            if title.startswith("(") and title.endswith(")"):
+                title = title[1:-1]
+            add(anchor, anchor, kind, _number(title_tag), title)
         elif tag.name == "span" and not tag.contents and _is_label(anchor):
             # an explicit target, e.g. (ch-probability)= above a heading
             section = tag.parent if tag.parent is not None and tag.parent.name == "section" else None
@@ -180,6 +183,12 @@ def dump(labels: dict[str, dict], path: Path = MANIFEST) -> None:
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _title(entry: dict) -> str:
+    """The part of the title a citation relies on (a figure is cited by number;
+    its caption may be reworded without a manifest update)."""
+    return "" if entry["type"] == "figure" else entry["title"]
+
+
 def compare(manifest: dict[str, dict], built: dict[str, dict]) -> dict[str, list[str]]:
     """Differences between the committed manifest and the built site."""
     removed, moved, changed = [], [], []
@@ -189,7 +198,7 @@ def compare(manifest: dict[str, dict], built: dict[str, dict]) -> dict[str, list
             removed.append(f"{label} ({old['type']} {old['number']} {old['title']!r}, {old['url']})")
         elif (new["page"], new["anchor"]) != (old["page"], old["anchor"]):
             moved.append(f"{label}: {old['page']}#{old['anchor']} -> {new['page']}#{new['anchor']}")
-        elif (new["type"], new["number"], new["title"]) != (old["type"], old["number"], old["title"]):
+        elif (new["type"], new["number"], _title(new)) != (old["type"], old["number"], _title(old)):
             changed.append(
                 f"{label}: {old['type']} {old['number']} {old['title']!r} -> "
                 f"{new['type']} {new['number']} {new['title']!r}"
