@@ -133,3 +133,36 @@ def test_dark_mode_keeps_boxes_code_and_plots_readable(browser, doc: str) -> Non
     finally:
         page.close()
     assert not problems, f"{doc} in dark mode:\n  " + "\n  ".join(problems[:15])
+
+
+def test_box_permalinks_show_on_hover_and_keyboard_focus(browser, html_dir: Path) -> None:
+    """Like section headings: hidden until the title is hovered; reachable by Tab."""
+    doc = next(
+        (d for d in CHAPTERS if 'class="proof definition admonition"' in (html_dir / f"{d}.html").read_text()),
+        None,
+    )
+    if doc is None:
+        pytest.skip("no definition on the site yet")
+    page = open_page(browser, doc, viewport={"width": 1280, "height": 900})
+    try:
+        title = page.locator("div.proof.definition > p.admonition-title").first
+        link = title.locator("a.headerlink")
+        href = link.get_attribute("href")
+        box_id = page.locator("div.proof.definition").first.get_attribute("id")
+        assert href == f"#{box_id}", (href, box_id)
+        opacity = "el => getComputedStyle(el).opacity"
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(300)
+        assert float(link.evaluate(opacity)) == 0, "the permalink shows without hovering"
+        title.hover()
+        page.wait_for_timeout(300)
+        assert float(link.evaluate(opacity)) == 1, "hovering the title does not show the permalink"
+        page.mouse.move(0, 0)
+        link.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # a keyboard focus, so :focus-visible applies
+        page.wait_for_timeout(300)
+        assert link.evaluate("el => el === document.activeElement"), "the permalink cannot take focus"
+        assert float(link.evaluate(opacity)) == 1, "a focused permalink stays invisible"
+    finally:
+        page.close()
