@@ -118,3 +118,10 @@ def test_launch_button_opens_the_committed_notebook(html_dir: Path, md: Path) ->
     ipynb = REPO_ROOT / relpath
     assert ipynb.is_file(), f"the Colab button opens {relpath}, which does not exist"
     assert _tracked_by_git(ipynb) is not False, f"{relpath} is not committed: Colab cannot open it"
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=CHAPTER_IDS)
+def test_setup_cell_is_hidden_on_the_site(html_dir: Path, md: Path) -> None:
+    doc = md.relative_to(REPO_ROOT).with_suffix("").as_posix()
+    article = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser").find("article")
+    assert "Colab set-up" not in article.get_text(), f"{doc} shows the Colab set-up cell"
