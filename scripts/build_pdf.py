@@ -217,7 +217,12 @@ def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -
             # the printed column: A4 (210 mm) less the margins, at 96 px per inch
             page = browser.new_page(viewport={"width": COLUMN_PX, "height": 1200})
             page.emulate_media(media="print")
-            page.goto(base + docs[0] + ".html", wait_until="load")
+            # the articles go into a page that loads MathJax and its configuration
+            # (Sphinx adds them only to pages with maths)
+            host = next(
+                (doc for doc in docs if "tex-chtml" in (html_dir / f"{doc}.html").read_text()), docs[0]
+            )
+            page.goto(base + host + ".html", wait_until="load")
             page.evaluate(
                 ASSEMBLE_JS,
                 {"docs": docs, "siteUrl": site_url(), "title": config.get("title", "")},
