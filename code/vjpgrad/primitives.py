@@ -142,6 +142,8 @@ def add_vjp(g, out, a, b):
     return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
 
 
+# register: name, forward, VJP, and the two single-input VJPs (the same formulas, one
+# input at a time) that the reverse pass uses when only one input needs a gradient
 _builtin("add", np.add, add_vjp, (
     lambda g, out, a, b: unbroadcast(g, a.shape),
     lambda g, out, a, b: unbroadcast(g, b.shape),

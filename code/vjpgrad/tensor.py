@@ -67,6 +67,7 @@ def _constant(c: Any) -> Any:
 
 
 def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
+    """A new leaf Tensor holding `value` (no checks: for values vjpgrad computed itself)."""
     t = _new(Tensor)
     t.value = value
     t.grad = None
@@ -88,6 +89,7 @@ def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _record(t: Tensor, op: Primitive, parents: tuple, args: tuple, params: dict | None) -> None:
+    """Write into t that primitive `op` computed it from `parents` (see the fields above)."""
     t.requires_grad = True
     t._op = op
     t._parents = parents
@@ -100,6 +102,7 @@ def _record(t: Tensor, op: Primitive, parents: tuple, args: tuple, params: dict 
 
 
 def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
+    """Apply a one-input primitive to Tensor x (the steps of `_binary`, inline for speed)."""
     v = x.value
     out = op.forward(v) if params is None else op.forward(v, **params)
     if type(out) is not _ndarray:
@@ -182,6 +185,7 @@ def _binary_method(op: Primitive, reflected: bool = False) -> Callable[[Tensor, 
 
 
 def _matmul(a: Any, b: Any) -> Tensor:
+    """a @ b, turning NumPy's shape error into one that names both shapes."""
     av = a.value if isinstance(a, Tensor) else _constant(a)
     bv = b.value if isinstance(b, Tensor) else _constant(b)
     if np.ndim(av) == 0 or np.ndim(bv) == 0:

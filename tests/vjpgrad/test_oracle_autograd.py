@@ -6,6 +6,8 @@ and the gradients with respect to every parameter must agree to 1e-8 relative.
 
 from __future__ import annotations
 
+import os
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -22,7 +24,7 @@ def alogsumexp(z, axis):
     """log-sum-exp in autograd.numpy (autograd.scipy would need SciPy), shifted by the max."""
     m = anp.max(z, axis=axis, keepdims=True)
     return anp.squeeze(m, axis) + anp.log(anp.sum(anp.exp(z - m), axis=axis))
-SETTINGS = settings(max_examples=15, deadline=None)
+SETTINGS = settings(max_examples=int(os.environ.get("VJPGRAD_EXAMPLES", 15)), deadline=None)
 
 
 def assert_same_gradients(ours, theirs, params: list[np.ndarray], *data) -> None:
