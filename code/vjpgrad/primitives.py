@@ -219,8 +219,8 @@ def matmul_vjp(g, out, a, b):
         B, G = b[:, None], G[..., None]
     if a.ndim == 1:  # a @ B: a is a row, so G gains a row axis of size 1
         A, G = a[None, :], G[..., None, :]
-    dA = unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape).reshape(a.shape)
-    dB = unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape).reshape(b.shape)
+    dA = unbroadcast(G @ B.swapaxes(-1, -2), A.shape).reshape(a.shape)
+    dB = unbroadcast(A.swapaxes(-1, -2) @ G, B.shape).reshape(b.shape)
     return dA, dB
 
 
@@ -236,13 +236,13 @@ def _as_matrices(g, a, b):
 def _matmul_vjp_a(g, out, a, b):
     """Only d l/dA = G Bᵀ (when B needs no gradient)."""
     G, A, B = _as_matrices(g, a, b)
-    return unbroadcast(G @ np.swapaxes(B, -1, -2), A.shape).reshape(a.shape)
+    return unbroadcast(G @ B.swapaxes(-1, -2), A.shape).reshape(a.shape)
 
 
 def _matmul_vjp_b(g, out, a, b):
     """Only d l/dB = Aᵀ G (when A needs no gradient, e.g. data)."""
     G, A, B = _as_matrices(g, a, b)
-    return unbroadcast(np.swapaxes(A, -1, -2) @ G, B.shape).reshape(b.shape)
+    return unbroadcast(A.swapaxes(-1, -2) @ G, B.shape).reshape(b.shape)
 
 
 _builtin("matmul", np.matmul, matmul_vjp, (_matmul_vjp_a, _matmul_vjp_b))
@@ -334,7 +334,7 @@ def _mean(x, axis=None, keepdims=False):
 
 def mean_vjp(g, out, x, axis=None, keepdims=False):
     """d l/dx = g / n copied back along the averaged axes (n entries per mean)."""
-    n = x.size / max(np.size(out), 1)
+    n = x.size / max(out.size, 1)
     return (np.broadcast_to(_keep_reduced_axes(g, axis, keepdims) / n, x.shape),)
 
 
@@ -378,7 +378,7 @@ _builtin("logsumexp", logsumexp, logsumexp_vjp)
 
 def reshape_vjp(g, out, x, shape=None):
     """d l/dx = g reshaped back to x's shape."""
-    return (np.reshape(g, x.shape),)
+    return (g.reshape(x.shape),)
 
 
 _builtin("reshape", lambda x, shape: np.reshape(x, shape), reshape_vjp)
@@ -386,7 +386,7 @@ _builtin("reshape", lambda x, shape: np.reshape(x, shape), reshape_vjp)
 
 def transpose_vjp(g, out, x, axes=None):
     """d l/dx = g transposed by the inverse permutation (argsort of `axes`)."""
-    return (np.transpose(g, None if axes is None else np.argsort(np.mod(axes, x.ndim))),)
+    return (g.transpose(None if axes is None else np.argsort(np.mod(axes, x.ndim))),)
 
 
 _builtin("transpose", lambda x, axes=None: np.transpose(x, axes), transpose_vjp)

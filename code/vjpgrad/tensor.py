@@ -186,17 +186,18 @@ def _binary_method(op: Primitive, reflected: bool = False) -> Callable[[Tensor, 
 
 def _matmul(a: Any, b: Any) -> Tensor:
     """a @ b, turning NumPy's shape error into one that names both shapes."""
-    av = a.value if isinstance(a, Tensor) else _constant(a)
-    bv = b.value if isinstance(b, Tensor) else _constant(b)
-    if np.ndim(av) == 0 or np.ndim(bv) == 0:
-        raise ValueError(f"matmul: operands must be at least 1-D, got shapes {np.shape(av)} and {np.shape(bv)}")
     try:
         return _binary(_MATMUL, a, b)
-    except ValueError:
+    except ValueError as error:
+        try:
+            sa, sb = (np.shape(x.value if isinstance(x, Tensor) else x) for x in (a, b))
+        except ValueError:  # an operand that is not even an array (a ragged list)
+            raise error from None
+        if not sa or not sb:
+            raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb}") from None
         raise ValueError(
-            f"matmul: shapes {np.shape(av)} and {np.shape(bv)} are not aligned "
-            "(the last axis of the first must equal the second-to-last axis of the second, "
-            "and batch axes must broadcast)"
+            f"matmul: shapes {sa} and {sb} are not aligned (the last axis of the first must "
+            "equal the second-to-last axis of the second, and batch axes must broadcast)"
         ) from None
 
 
@@ -408,7 +409,7 @@ class Tensor:
                     f"backward() without `gradient` works only on a scalar; this Tensor has "
                     f"shape {self.shape}: pass gradient=<array of shape {self.shape}>"
                 )
-            seed = np.ones_like(self.value)
+            seed = np.ones(self.value.shape, self.value.dtype)
         else:
             seed = np.array(_float_array(gradient, "gradient"), dtype=self.value.dtype)  # a copy
             if seed.shape != self.shape:
