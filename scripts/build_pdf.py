@@ -240,9 +240,10 @@ def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -
                 display_header_footer=True,
                 header_template="<span></span>",
                 footer_template=FOOTER,
+                # a tagged PDF: structure for screen readers, and Chromium builds the
+                # outline (bookmarks: chapters, sections) from that structure
                 outline=True,
-                # a tagged PDF is half as large again and slower to print
-                tagged=False,
+                tagged=True,
             )
             browser.close()
         tmp.replace(output)

@@ -168,3 +168,18 @@ def test_each_page_offers_its_sources_for_download(html_dir: Path, doc: str) -> 
     for suffix, target in links.items():
         assert target.is_file(), f"{doc}: the {suffix} download {target} does not exist"
         assert target.stat().st_size > 0
+
+
+def test_pdf_has_an_outline_of_the_chapters(pdf: Path) -> None:
+    """Bookmarks: one entry per chapter (Chromium builds them from the tagged PDF)."""
+    from pypdf import PdfReader
+
+    def titles(items) -> list[str]:
+        found = []
+        for item in items:
+            found += titles(item) if isinstance(item, list) else [squash(item.title)]
+        return found
+
+    outline = titles(PdfReader(pdf).outline)
+    numbered = [t for t in outline if re.match(r"\d+\.\D", t)]
+    assert len(numbered) >= 3, f"the PDF outline lacks the chapters: {outline[:12]}"
