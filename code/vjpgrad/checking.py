@@ -60,23 +60,20 @@ def _close(approx: np.ndarray, exact: np.ndarray, atol: float, rtol: float) -> b
 
 
 def _graph_nodes(out: Tensor) -> list[Tensor]:
-    """The non-leaf Tensors of out's graph, inputs first (an iterative post-order walk)."""
-    order: list[Tensor] = []
-    seen = {id(out)}
-    stack: list[tuple[Tensor, bool]] = [(out, False)]
+    """The non-leaf Tensors of out's graph, inputs first.
+
+    Collects the nodes with an iterative walk, then sorts them by creation: a node is
+    always created after its inputs, so creation order is a topological order.
+    """
+    nodes: dict[int, Tensor] = {}
+    stack = [out]
     while stack:
-        node, expanded = stack.pop()
-        if node._op is None:
+        node = stack.pop()
+        if node._op is None or id(node) in nodes:
             continue
-        if expanded:
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for p in node._parents:
-            if p is not None and id(p) not in seen:
-                seen.add(id(p))
-                stack.append((p, False))
-    return order
+        nodes[id(node)] = node
+        stack.extend(p for p in node._parents if p is not None)
+    return sorted(nodes.values(), key=lambda node: node._seq, reverse=True)  # _seq counts down
 
 
 def _check_node(node: Tensor, rng: np.random.Generator, atol: float, rtol: float) -> str | None:

@@ -95,3 +95,20 @@ def test_message_gives_errors_for_a_plain_mismatch() -> None:
     with override_vjp("exp", lambda g, out, x: (2 * g * out,)):
         with pytest.raises(AssertionError, match=r"max abs error [0-9.e+-]+, max rel error 1\b"):
             check_grad(lambda x: x.exp().sum(), np.array([0.0, 1.0]))
+
+
+def test_nodes_are_checked_inputs_first_on_a_dag_with_shared_nodes() -> None:
+    """check_grad reports the *first* wrong primitive, so it must visit inputs first."""
+    from vjpgrad.checking import _graph_nodes
+
+    x = Tensor(np.array([0.3, -0.2]))
+    c = x.exp()
+    d = (c * 2.0).tanh()
+    out = (c + d * c).sum()
+    order = _graph_nodes(out)
+    position = {id(node): i for i, node in enumerate(order)}
+    assert len(order) == 6
+    for node in order:
+        for parent in node._parents:
+            if parent is not None and parent._op is not None:
+                assert position[id(parent)] < position[id(node)], (parent.op, node.op)
