@@ -257,26 +257,34 @@ def glyphs_in_css(static: Path) -> set[int]:
 
 def subset_fonts(static: Path) -> str:
     """Write the FontAwesome font subsets; return their @font-face rules."""
+    import logging
+
     from fontTools import subset
 
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     codepoints = glyphs_in_css(static)
+    stamp = static / "site-fonts.codepoints"
+    recorded = ",".join(f"{c:x}" for c in sorted(codepoints))
+    fresh = stamp.is_file() and stamp.read_text() == recorded
     rules = []
     for source, family, weight in FONT_FACES:
         if not codepoints or not (WEBFONTS / source).is_file():
             continue
         target = static / f"site-{Path(source).stem}.woff"
-        options = subset.Options()
-        options.flavor = "woff"
-        options.layout_features = ["*"]
-        font = subset.load_font(str(WEBFONTS / source), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=codepoints)
-        subsetter.subset(font)
-        subset.save_font(font, str(target), options)
+        if not (fresh and target.is_file()):  # a rebuild with the same glyphs keeps them
+            options = subset.Options()
+            options.flavor = "woff"
+            options.layout_features = ["*"]
+            font = subset.load_font(str(WEBFONTS / source), options)
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=codepoints)
+            subsetter.subset(font)
+            subset.save_font(font, str(target), options)
         rules.append(
             f'@font-face{{font-display:block;font-family:"{family}";font-style:normal;'
             f'font-weight:{weight};src:url({target.name}) format("woff")}}'
         )
+    stamp.write_text(recorded)
     return "\n".join(rules) + "\n"
 
 
