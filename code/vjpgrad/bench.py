@@ -269,7 +269,7 @@ def run(quick: bool = False, clock_name: str = "wall", use_autograd: bool = True
             "vjpgrad": lambda: vjpgrad_xent_step(vg_params, X, y)}
     if with_ag:
         runs["autograd"] = lambda: autograd_xent_step(ag_params, X, y)
-    times = compare(runs, rounds=3 if quick else 21, clock=clock)
+    times = compare(runs, rounds=3 if quick else 31, clock=clock)
     ratio = times["vjpgrad"] / times["numpy"]
     row(f"MLP step, batch {batch}, {sizes[0]}-{sizes[1]}-{sizes[2]}", "ms", 1e3, times,
         "<= 1.05x NumPy", ratio, 1.05)
