@@ -27,16 +27,15 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import re
 import shutil
 import sys
 import threading
 import time
 from pathlib import Path
 
-import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book_config import REPO_ROOT, book_config, site_url, toc_documents  # noqa: E402
 PDF_NAME = "book.pdf"
 MARGIN_MM = 16
 COLUMN_PX = round((210 - 2 * MARGIN_MM) / 25.4 * 96)
@@ -148,33 +147,6 @@ def find_chromium() -> str:
     raise SystemExit("build_pdf: no Chromium or Google Chrome found; set CHROMIUM=/path/to/chrome")
 
 
-def toc_documents() -> list[str]:
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
-    docs = [toc["root"]]
-    for part in toc.get("parts", []):
-        docs += [chapter["file"] for chapter in part.get("chapters", [])]
-    return docs
-
-
-def site_url() -> str:
-    """Where the site is published, ending in a slash.
-
-    ``html.baseurl`` when set, else the GitHub Pages address of the
-    ``repository`` of _config.yml (https://github.com/ORG/REPO ->
-    https://ORG.github.io/REPO/), so that forking the book means changing one
-    setting.
-    """
-    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
-    url = (config.get("html") or {}).get("baseurl") or ""
-    if not url:
-        repository = (config.get("repository") or {}).get("url", "").rstrip("/")
-        match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", repository)
-        if match:
-            org, repo = match.groups()
-            url = f"https://{org.lower()}.github.io/" + ("" if repo.lower() == f"{org.lower()}.github.io" else f"{repo}/")
-    return url if not url or url.endswith("/") else url + "/"
-
-
 def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -199,7 +171,7 @@ def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -
     from playwright.sync_api import sync_playwright
 
     output = output or html_dir / PDF_NAME
-    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    config = book_config()
     docs = [doc for doc in toc_documents() if (html_dir / f"{doc}.html").is_file()]
     missing = set(toc_documents()) - set(docs)
     if missing:

@@ -30,42 +30,15 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
 from bs4 import BeautifulSoup, Tag
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book_config import REPO_ROOT, site_url, toc_documents  # noqa: E402
 MANIFEST = REPO_ROOT / "book" / "labels.json"
 LABEL = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z][a-z0-9]+")
 AUTO_ID = re.compile(r"(id\d+|[a-z]+-\d+)")  # docutils/sphinx-proof ids of unlabelled things
 SKIP_CLASSES = {"headerlink", "caption-number", "section-number"}
 NUMBER = re.compile(r"(\d+(?:\.\d+)*)")
-
-
-def toc_documents() -> list[str]:
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
-    docs = [toc["root"]]
-    for part in toc.get("parts", []):
-        docs += [chapter["file"] for chapter in part.get("chapters", [])]
-    return docs
-
-
-def site_url() -> str:
-    """Where the site is published, ending in a slash.
-
-    ``html.baseurl`` when set, else the GitHub Pages address of the
-    ``repository`` of _config.yml (https://github.com/ORG/REPO ->
-    https://ORG.github.io/REPO/), so that forking the book means changing one
-    setting.
-    """
-    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
-    url = (config.get("html") or {}).get("baseurl") or ""
-    if not url:
-        repository = (config.get("repository") or {}).get("url", "").rstrip("/")
-        match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", repository)
-        if match:
-            org, repo = match.groups()
-            url = f"https://{org.lower()}.github.io/" + ("" if repo.lower() == f"{org.lower()}.github.io" else f"{repo}/")
-    return url if not url or url.endswith("/") else url + "/"
 
 
 def _text(tag: Tag | None, skip: set[str] = SKIP_CLASSES) -> str:

@@ -30,16 +30,8 @@ import jupytext
 import nbformat
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def toc_documents() -> list[str]:
-    """Every document of _toc.yml (root first), as a path without suffix."""
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
-    docs = [toc["root"]]
-    for part in toc.get("parts", []):
-        docs += [chapter["file"] for chapter in part.get("chapters", [])]
-    return docs
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book_config import REPO_ROOT, book_config, site_url, toc_documents  # noqa: E402
 
 
 def is_myst_notebook(md: Path) -> bool:
@@ -66,7 +58,7 @@ INSTALL_LINE = re.compile(r'%pip install --quiet "git\+[^"@#]+@[^"#]+#subdirecto
 
 def install_line() -> str:
     """The Colab install line for the repository and branch of _config.yml."""
-    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    config = book_config()
     url = config["repository"]["url"].rstrip("/")
     branch = config["repository"].get("branch") or "main"
     return f'%pip install --quiet "git+{url}@{branch}#subdirectory=code"'
@@ -110,23 +102,9 @@ ROLE = re.compile(r"\{(?P<role>prf:ref|ref|eq|numref|cite:p|cite:t|cite|doc|math
 ADMONITIONS = {"note", "warning", "tip", "important", "caution", "attention", "hint", "seealso", "admonition"}
 
 
-def _config() -> dict:
-    return yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
-
-
-def site_url() -> str:
-    """GitHub Pages address of the repository (https://ORG.github.io/REPO/)."""
-    url = _config()["repository"]["url"].rstrip("/")
-    match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?", url)
-    if not match:
-        return ""
-    org, repo = match.groups()
-    return f"https://{org.lower()}.github.io/{repo}/"
-
-
 def macro_definitions() -> str:
     """The book's MathJax macros (_config.yml) as \\newcommand definitions."""
-    tex = _config()["sphinx"]["config"].get("mathjax3_config", {}).get("tex", {})
+    tex = book_config()["sphinx"]["config"].get("mathjax3_config", {}).get("tex", {})
     defs = []
     for name, body in (tex.get("macros") or {}).items():
         if isinstance(body, list):
@@ -185,7 +163,7 @@ def _role(match: re.Match, index: dict, site: str) -> str:
 
 
 def _literalinclude(arg: str, options: dict, md: Path) -> str:
-    config = _config()["repository"]
+    config = book_config()["repository"]
     target = (md.parent / arg).resolve().relative_to(REPO_ROOT).as_posix()
     url = f"{config['url'].rstrip('/')}/blob/{config.get('branch') or 'main'}/{target}"
     what = f"`{options['pyobject']}` in " if "pyobject" in options else ""
