@@ -59,6 +59,19 @@ def mlp_params(sizes: tuple[int, ...], seed: int = 0) -> list[np.ndarray]:
     return params
 
 
+def _backprop_and_step(params: list[np.ndarray], X: np.ndarray, h: np.ndarray,
+                       a: np.ndarray, dout: np.ndarray) -> None:
+    """Hand-written backward pass of X -> relu(X W1 + b1) W2 + b2 from d(loss)/d(out), then SGD."""
+    W1, b1, W2, b2 = params
+    dW2 = a.T @ dout
+    db2 = dout.sum(axis=0)
+    dh = (dout @ W2.T) * (h > 0)
+    dW1 = X.T @ dh
+    db1 = dh.sum(axis=0)
+    for p, g in zip(params, (dW1, db1, dW2, db2)):
+        p -= LR * g
+
+
 def numpy_xent_step(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
     """One SGD step of a 1-hidden-layer ReLU MLP with softmax cross-entropy, by hand."""
     W1, b1, W2, b2 = params
@@ -74,13 +87,7 @@ def numpy_xent_step(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> f
     dlogits = e / s  # softmax
     dlogits[rows, y] -= 1.0
     dlogits /= n
-    dW2 = a.T @ dlogits
-    db2 = dlogits.sum(axis=0)
-    dh = (dlogits @ W2.T) * (h > 0)
-    dW1 = X.T @ dh
-    db1 = dh.sum(axis=0)
-    for p, g in zip(params, (dW1, db1, dW2, db2)):
-        p -= LR * g
+    _backprop_and_step(params, X, h, a, dlogits)
     return float(loss)
 
 
@@ -117,14 +124,7 @@ def numpy_mse_step(params: list[np.ndarray], X: np.ndarray, t: np.ndarray) -> fl
     a = np.maximum(h, 0.0)
     r = a @ W2 + b2 - t
     loss = np.mean(r * r)
-    dr = r * (2.0 / r.size)
-    dW2 = a.T @ dr
-    db2 = dr.sum(axis=0)
-    dh = (dr @ W2.T) * (h > 0)
-    dW1 = X.T @ dh
-    db1 = dh.sum(axis=0)
-    for p, g in zip(params, (dW1, db1, dW2, db2)):
-        p -= LR * g
+    _backprop_and_step(params, X, h, a, r * (2.0 / r.size))
     return float(loss)
 
 
