@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, enable_grad, no_grad
+from .tensor import Tensor, _input_values, enable_grad, no_grad
 
 __all__ = ["numerical_jacobian", "check_grad"]
 
@@ -72,13 +72,13 @@ def _graph_nodes(out: Tensor) -> list[Tensor]:
         if node._op is None or id(node) in nodes:
             continue
         nodes[id(node)] = node
-        stack.extend(p for p in node._parents if p is not None)
+        stack.extend(p for p in node.parents if p is not None)
     return sorted(nodes.values(), key=lambda node: node._seq, reverse=True)  # _seq counts down
 
 
 def _check_node(node: Tensor, rng: np.random.Generator, atol: float, rtol: float) -> str | None:
     """Compare one node's VJP with finite differences of its forward; a message if they differ."""
-    op, args, params = node._op, node._args, node._params
+    op, args, params = node._op, _input_values(node), node._params
     params = params or {}
     args = [np.array(a, dtype=np.float64) for a in args]
     out = np.asarray(op.forward(*args, **params), dtype=np.float64)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _input_values
 
 __all__ = ["draw_graph"]
 
@@ -79,7 +79,7 @@ def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
         ids[id(t)] = f"t{len(ids)}"
         order.append(t)
         if t._op is not None:
-            stack.extend(p for p in t._parents if p is not None)
+            stack.extend(p for p in t.parents if p is not None)
 
     n_const = 0
     for t in order:
@@ -92,11 +92,10 @@ def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
         dot.node(name, label if rankdir == "LR" else "{" + label + "}", shape="record", **style)
         if t._op is None:
             continue
-        op, parents, args, params = t._op, t._parents, t._args, t._params
         op_name = name + "_op"
-        dot.node(op_name, op.name + _params_text(params), shape="ellipse")
+        dot.node(op_name, t._op.name + _params_text(t._params), shape="ellipse")
         dot.edge(op_name, name)
-        for p, a in zip(parents, args):
+        for p, a in zip(t.parents, _input_values(t)):
             if p is not None:
                 dot.edge(ids[id(p)], op_name)
             else:  # a constant operand, or a Tensor that needs no gradient

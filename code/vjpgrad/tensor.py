@@ -80,25 +80,34 @@ def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
 # The forward helpers below are the hot path of every operation, so they build the
 # result inline.  A result computed with recording on keeps, besides its value:
 #   _op       the Primitive that made it (None for a leaf),
-#   _parents  per input, the Tensor to send a gradient to, or None when that input
-#             needs none (a constant, or a Tensor with requires_grad=False),
-#   _args     the input values the VJP needs, _params the primitive's keyword
-#             parameters (or None), and _seq its sequence number (see `_next_seq`).
-# `_uses` counts the recorded operations that use a Tensor: the reverse pass hands the
-# gradient of a tensor used once straight on.
+#   _inputs   its inputs, one entry each: the Tensor itself when that input needs a
+#             gradient (a *parent*), otherwise the input's value (a constant, or the
+#             value of a Tensor with requires_grad=False),
+#   _params   the primitive's keyword parameters (or None), and
+#   _seq      its sequence number (see `_next_seq`).
+# `_uses` counts the recorded operations that use a Tensor as a parent: the reverse
+# pass hands the gradient of a Tensor used once straight on.
 
 
-def _record(t: Tensor, op: Primitive, parents: tuple, args: tuple, params: dict | None) -> None:
-    """Write into t that primitive `op` computed it from `parents` (see the fields above)."""
+def _operand(x: Any) -> tuple[Any, Any]:
+    """(value, entry for `_inputs`) of one operand: a Tensor that needs a gradient is
+    recorded as itself, anything else by its value."""
+    if isinstance(x, Tensor):
+        return x.value, (x if x.requires_grad else x.value)
+    value = _constant(x)
+    return value, value
+
+
+def _record(t: Tensor, op: Primitive, inputs: tuple, params: dict | None) -> None:
+    """Write into t that primitive `op` computed it from `inputs` (see the fields above)."""
     t.requires_grad = True
     t._op = op
-    t._parents = parents
-    t._args = args
+    t._inputs = inputs
     t._params = params
     t._seq = _next_seq()
-    for p in parents:
-        if p is not None:
-            p._uses += 1
+    for x in inputs:
+        if type(x) is Tensor:
+            x._uses += 1
 
 
 def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
@@ -114,8 +123,7 @@ def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
     if x.requires_grad and _GRAD_ENABLED:
         t.requires_grad = True
         t._op = op
-        t._parents = (x,)
-        t._args = (v,)
+        t._inputs = (x,)
         t._params = params
         t._seq = _next_seq()
         x._uses += 1
@@ -127,17 +135,11 @@ def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
 
 def _binary(op: Primitive, a: Any, b: Any) -> Tensor:
     """Apply binary primitive `op`; either side may be a Tensor or a constant."""
-    if isinstance(a, Tensor):
-        av, pa = a.value, (a if a.requires_grad else None)
-    else:
-        av, pa = _constant(a), None
-    if isinstance(b, Tensor):
-        bv, pb = b.value, (b if b.requires_grad else None)
-    else:
-        bv, pb = _constant(b), None
+    av, a_in = _operand(a)
+    bv, b_in = _operand(b)
     t = _leaf(_asarray(op.forward(av, bv)), False)
-    if (pa is not None or pb is not None) and _GRAD_ENABLED:
-        _record(t, op, (pa, pb), (av, bv), None)
+    if (a_in is not av or b_in is not bv) and _GRAD_ENABLED:  # an input needs a gradient
+        _record(t, op, (a_in, b_in), None)
     return t
 
 
@@ -148,11 +150,15 @@ def _binary_method(op: Primitive, reflected: bool = False) -> Callable[[Tensor, 
     """
 
     def method(self: Tensor, other: Any) -> Tensor:
-        if type(other) is Tensor or isinstance(other, Tensor):
-            ov, po = other.value, (other if other.requires_grad else None)
+        kind = type(other)
+        if kind is float or kind is int:
+            ov = o_in = other
+        elif kind is Tensor or isinstance(other, Tensor):
+            ov = other.value
+            o_in = other if other.requires_grad else ov
         else:
-            ov, po = (other if type(other) is float else _constant(other)), None
-        sv, ps = self.value, (self if self.requires_grad else None)
+            ov = o_in = _constant(other)
+        sv = self.value
         out = op.forward(ov, sv) if reflected else op.forward(sv, ov)
         if type(out) is not _ndarray:
             out = _asarray(out)
@@ -160,21 +166,17 @@ def _binary_method(op: Primitive, reflected: bool = False) -> Callable[[Tensor, 
         t.value = out
         t.grad = None
         t._uses = 0
-        if (ps is not None or po is not None) and _GRAD_ENABLED:
+        if (self.requires_grad or o_in is not ov) and _GRAD_ENABLED:
+            s_in = self if self.requires_grad else sv
             t.requires_grad = True
             t._op = op
-            if reflected:
-                t._parents = (po, ps)
-                t._args = (ov, sv)
-            else:
-                t._parents = (ps, po)
-                t._args = (sv, ov)
+            t._inputs = (o_in, s_in) if reflected else (s_in, o_in)
             t._params = None
             t._seq = _next_seq()
-            if ps is not None:
-                ps._uses += 1
-            if po is not None:
-                po._uses += 1
+            if s_in is self:
+                self._uses += 1
+            if o_in is not ov:
+                other._uses += 1
         else:
             t.requires_grad = False
             t._op = None
@@ -210,18 +212,11 @@ def apply(primitive: str | Primitive, *inputs: Any, **params: Any) -> Tensor:
         y = apply("sin", x)
     """
     prim = PRIMITIVES[primitive] if isinstance(primitive, str) else primitive
-    values, parents = [], []
-    for x in inputs:
-        if isinstance(x, Tensor):
-            values.append(x.value)
-            parents.append(x if x.requires_grad else None)
-        else:
-            values.append(_constant(x))
-            parents.append(None)
+    values, recorded = zip(*map(_operand, inputs)) if inputs else ((), ())
     out = _float_array(prim.forward(*values, **params), f"result of {prim.name!r}")
     t = _leaf(out, False)
-    if _GRAD_ENABLED and any(p is not None for p in parents):
-        _record(t, prim, tuple(parents), tuple(values), params or None)
+    if _GRAD_ENABLED and any(r is not v for r, v in zip(recorded, values)):
+        _record(t, prim, recorded, params or None)
     return t
 
 
@@ -243,7 +238,7 @@ class Tensor:
     in ``.grad`` (accumulated across calls, as in PyTorch; reset with ``zero_grad()``).
     """
 
-    __slots__ = ("value", "grad", "requires_grad", "_op", "_parents", "_args", "_params", "_seq", "_uses")
+    __slots__ = ("value", "grad", "requires_grad", "_op", "_inputs", "_params", "_seq", "_uses")
     # Make NumPy defer to Tensor: `ndarray + Tensor` calls Tensor.__radd__, giving a Tensor.
     __array_ufunc__ = None
 
@@ -286,6 +281,14 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self._op is None
+
+    @property
+    def parents(self) -> tuple[Tensor | None, ...]:
+        """Per input of the operation that computed this Tensor, the input Tensor if it
+        needs a gradient, else None (a constant); () for a leaf."""
+        if self._op is None:
+            return ()
+        return tuple(x if type(x) is Tensor else None for x in self._inputs)
 
     def __len__(self) -> int:
         return len(self.value)
@@ -437,54 +440,33 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
     """The reverse pass: every node's VJP runs once, after all the nodes that use it.
 
     A node used by one operation has a complete gradient as soon as that operation's
-    VJP has run: it goes on `stack`.  A node used several times waits in `heap`, its
-    gradient summed in `grads`, and is taken out newest first (smallest sequence
-    number): every node that uses it is newer, so by then all have sent their share.
+    VJP has run, so the pass goes on with it next (a second such parent waits on
+    `stack`).  A node used several times waits in `heap`, its gradient summed in
+    `grads`, and is taken out newest first (smallest sequence number): every node that
+    uses it is newer, so by then all have sent their share.
     """
     handed_out: set = set()
     if root._op is None:
         _store_grad(root, seed, handed_out)
         return
-    stack = [(root, seed)]  # (node, its complete gradient)
+    stack: list = []  # (node, its complete gradient)
     heap: list = []
     grads: dict[Tensor, Any] = {}
     leaves: dict[Tensor, Any] = {}  # leaf gradients, stored in .grad at the end
+    node, g = root, seed
     while True:
-        if stack:
-            node, g = stack.pop()
-        elif heap:
-            node = heapq.heappop(heap)[1]
-            g = grads.pop(node)
-        else:
-            break
         if retain:
             _store_grad(node, g, handed_out)
-        op = node._op
-        parents = node._parents
-        args = node._args
-        params = node._params
-        if op.partials is not None and (parents[0] is None or parents[1] is None):
-            i = 0 if parents[1] is None else 1  # only input i needs a gradient
-            parents = (parents[i],)
-            vjp_i = op.partials[i]
-            in_grads = (vjp_i(g, node.value, *args) if params is None else vjp_i(g, node.value, *args, **params),)
-        else:
-            if not op.trusted:  # a user's VJP is promised ndarrays, also for constants
-                args = tuple(a if type(a) is _ndarray else _asarray(a, dtype=np.float64) for a in args)
-            if params is None:
-                in_grads = op.vjp(g, node.value, *args)
-            else:
-                in_grads = op.vjp(g, node.value, *args, **params)
-        if not op.trusted:  # ... and must return one gradient per input, shaped like it
-            in_grads = _checked(op, parents, in_grads)
-        for p, gp in zip(parents, in_grads):
-            if p is None:
-                continue
+        next_node = None  # a parent whose gradient this VJP completed
+        for p, gp in _parent_gradients(node, g):
             if p._op is None:  # a leaf
                 prev = leaves.get(p)
                 leaves[p] = gp if prev is None else prev + gp
             elif p._uses == 1:  # its only use: the gradient is complete
-                stack.append((p, gp))
+                if next_node is None:
+                    next_node, next_g = p, gp
+                else:
+                    stack.append((p, gp))
             else:
                 prev = grads.get(p)
                 if prev is None:
@@ -492,22 +474,59 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
                     heapq.heappush(heap, (p._seq, p))
                 else:
                     grads[p] = prev + gp
+        if next_node is not None:
+            node, g = next_node, next_g
+        elif stack:
+            node, g = stack.pop()
+        elif heap:
+            node = heapq.heappop(heap)[1]
+            g = grads.pop(node)
+        else:
+            break
     for leaf, g in leaves.items():
         _store_grad(leaf, g, handed_out)
 
 
-def _checked(op: Primitive, parents: tuple, in_grads: Any) -> tuple:
+def _parent_gradients(node: Tensor, g: np.ndarray) -> Sequence[tuple[Tensor, Any]]:
+    """(parent, gradient) for each parent of `node`: the node's VJP at upstream gradient g."""
+    op, inputs, params, out = node._op, node._inputs, node._params, node.value
+    if op.trusted:  # vjpgrad's own primitives: the two common cases first
+        if len(inputs) == 1:  # one input, so it is the parent
+            (x,) = inputs
+            grads = op.vjp(g, out, x.value) if params is None else op.vjp(g, out, x.value, **params)
+            return ((x, grads[0]),)
+        if op.partials is not None and params is None:  # two inputs; if only one is a
+            a, b = inputs                               # parent, compute only its gradient
+            if type(b) is not Tensor:
+                return ((a, op.partials[0](g, out, a.value, b)),)
+            if type(a) is not Tensor:
+                return ((b, op.partials[1](g, out, a, b.value)),)
+    args = _input_values(node)
+    if not op.trusted:  # a user's VJP is promised ndarrays, also for constants
+        args = [a if type(a) is _ndarray else _asarray(a, dtype=np.float64) for a in args]
+    grads = op.vjp(g, out, *args) if params is None else op.vjp(g, out, *args, **params)
+    if not op.trusted:  # ... and must return one gradient per input, shaped like it
+        grads = _checked(op, inputs, grads)
+    return [(x, gx) for x, gx in zip(inputs, grads) if type(x) is Tensor]
+
+
+def _input_values(node: Tensor) -> list:
+    """The values of the inputs that `node` was computed from (for its VJP)."""
+    return [x.value if type(x) is Tensor else x for x in node._inputs]
+
+
+def _checked(op: Primitive, inputs: tuple, grads: Any) -> tuple:
     """A VJP must return one gradient per input, shaped like it (checked for user VJPs)."""
-    in_grads = tuple(in_grads)
-    if len(in_grads) != len(parents):
-        raise ValueError(f"the VJP of {op.name!r} returned {len(in_grads)} gradients for {len(parents)} inputs")
-    for p, gp in zip(parents, in_grads):
-        if p is not None and np.shape(gp) != p.value.shape:
+    grads = tuple(grads)
+    if len(grads) != len(inputs):
+        raise ValueError(f"the VJP of {op.name!r} returned {len(grads)} gradients for {len(inputs)} inputs")
+    for x, gx in zip(inputs, grads):
+        if type(x) is Tensor and np.shape(gx) != x.value.shape:
             raise ValueError(
-                f"the VJP of {op.name!r} returned a gradient of shape {np.shape(gp)} "
-                f"for an input of shape {p.value.shape}"
+                f"the VJP of {op.name!r} returned a gradient of shape {np.shape(gx)} "
+                f"for an input of shape {x.value.shape}"
             )
-    return in_grads
+    return grads
 
 
 _MATMUL = PRIMITIVES["matmul"]

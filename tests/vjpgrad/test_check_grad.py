@@ -109,6 +109,6 @@ def test_nodes_are_checked_inputs_first_on_a_dag_with_shared_nodes() -> None:
     position = {id(node): i for i, node in enumerate(order)}
     assert len(order) == 6
     for node in order:
-        for parent in node._parents:
+        for parent in node.parents:
             if parent is not None and parent._op is not None:
                 assert position[id(parent)] < position[id(node)], (parent.op, node.op)

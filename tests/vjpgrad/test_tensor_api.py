@@ -189,6 +189,27 @@ def test_requires_grad_false_inputs_get_no_gradient() -> None:
     assert y.requires_grad is False and y.is_leaf
 
 
+def test_parents_name_the_inputs_that_need_a_gradient() -> None:
+    x = Tensor([1.0, 2.0])
+    data = Tensor([3.0, 4.0], requires_grad=False)
+    u = x * data
+    v = 2.0 - u
+    w = np.ones(2) @ (v + x)
+    assert x.parents == () and u.parents == (x, None) and v.parents == (None, u)
+    assert w.parents[0] is None and w.parents[1].parents == (v, x)
+    assert v.exp().parents == (v,) and vjpgrad.apply("add", 1.0, x).parents == (None, x)
+
+
+def test_a_recorded_graph_does_not_depend_on_later_changes_to_requires_grad() -> None:
+    w = Tensor([1.0, 2.0])
+    data = Tensor([3.0, 4.0], requires_grad=False)
+    loss = (w * data).sum()
+    data.requires_grad = True  # after recording: this graph still treats data as a constant
+    loss.backward()
+    assert data.grad is None
+    np.testing.assert_array_equal(w.grad, [3.0, 4.0])
+
+
 def test_backward_with_gradient_argument() -> None:
     x = Tensor([1.0, 2.0, 3.0])
     y = x * x
