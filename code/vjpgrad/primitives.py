@@ -79,9 +79,10 @@ def register_primitive(
 ) -> Primitive:
     """Add (or replace) the primitive ``name`` and return it.
 
-    ``forward(*inputs, **params)`` computes the value on ndarrays; ``vjp(g, out,
-    *inputs, **params)`` returns a tuple with one gradient per input.  Apply a new
-    primitive to Tensors with :func:`vjpgrad.apply`.  Replacing an existing primitive
+    ``forward(*inputs, **params)`` computes the value on ndarrays (one or two array
+    inputs; anything else is a keyword parameter); ``vjp(g, out, *inputs, **params)``
+    returns a tuple with one gradient per input.  Apply a new primitive to Tensors
+    with :func:`vjpgrad.apply`.  Replacing an existing primitive
     keeps the same :class:`Primitive` object, so Tensor methods pick up the change.
     """
     prim = PRIMITIVES.get(name)

@@ -80,34 +80,39 @@ def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
 # The forward helpers below are the hot path of every operation, so they build the
 # result inline.  A result computed with recording on keeps, besides its value:
 #   _op       the Primitive that made it (None for a leaf),
-#   _inputs   its inputs, one entry each: the Tensor itself when that input needs a
-#             gradient (a *parent*), otherwise the input's value (a constant, or the
-#             value of a Tensor with requires_grad=False),
+#   _x, _y    its first and second input (a primitive has one or two; _y is None for
+#             one): the Tensor itself when that input needs a gradient (a *parent*),
+#             otherwise the input's value (a constant, or the value of a Tensor with
+#             requires_grad=False),
 #   _params   the primitive's keyword parameters (or None), and
 #   _seq      its sequence number (see `_next_seq`).
+# (Two fields rather than a tuple of inputs: one object less per operation, which a
+# long graph feels, in memory and in the time Python's garbage collector spends on it.)
 # `_uses` counts the recorded operations that use a Tensor as a parent: the reverse
 # pass hands the gradient of a Tensor used once straight on.
 
 
 def _operand(x: Any) -> tuple[Any, Any]:
-    """(value, entry for `_inputs`) of one operand: a Tensor that needs a gradient is
-    recorded as itself, anything else by its value."""
+    """(value, what to record as the input) of one operand: a Tensor that needs a
+    gradient is recorded as itself, anything else by its value."""
     if isinstance(x, Tensor):
         return x.value, (x if x.requires_grad else x.value)
     value = _constant(x)
     return value, value
 
 
-def _record(t: Tensor, op: Primitive, inputs: tuple, params: dict | None) -> None:
-    """Write into t that primitive `op` computed it from `inputs` (see the fields above)."""
+def _record(t: Tensor, op: Primitive, x: Any, y: Any, params: dict | None) -> None:
+    """Write into t that primitive `op` computed it from inputs x and y (see the fields above)."""
     t.requires_grad = True
     t._op = op
-    t._inputs = inputs
+    t._x = x
+    t._y = y
     t._params = params
     t._seq = _next_seq()
-    for x in inputs:
-        if type(x) is Tensor:
-            x._uses += 1
+    if type(x) is Tensor:
+        x._uses += 1
+    if type(y) is Tensor:
+        y._uses += 1
 
 
 def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
@@ -123,7 +128,8 @@ def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
     if x.requires_grad and _GRAD_ENABLED:
         t.requires_grad = True
         t._op = op
-        t._inputs = (x,)
+        t._x = x
+        t._y = None
         t._params = params
         t._seq = _next_seq()
         x._uses += 1
@@ -139,7 +145,7 @@ def _binary(op: Primitive, a: Any, b: Any) -> Tensor:
     bv, b_in = _operand(b)
     t = _leaf(_asarray(op.forward(av, bv)), False)
     if (a_in is not av or b_in is not bv) and _GRAD_ENABLED:  # an input needs a gradient
-        _record(t, op, (a_in, b_in), None)
+        _record(t, op, a_in, b_in, None)
     return t
 
 
@@ -170,7 +176,10 @@ def _binary_method(op: Primitive, reflected: bool = False) -> Callable[[Tensor, 
             s_in = self if self.requires_grad else sv
             t.requires_grad = True
             t._op = op
-            t._inputs = (o_in, s_in) if reflected else (s_in, o_in)
+            if reflected:
+                t._x, t._y = o_in, s_in
+            else:
+                t._x, t._y = s_in, o_in
             t._params = None
             t._seq = _next_seq()
             if s_in is self:
@@ -204,7 +213,8 @@ def _matmul(a: Any, b: Any) -> Tensor:
 
 
 def apply(primitive: str | Primitive, *inputs: Any, **params: Any) -> Tensor:
-    """Apply a registered primitive (by name or object) to Tensors and/or constants.
+    """Apply a registered primitive (by name or object) to one or two inputs, each a
+    Tensor or a constant; any further arguments are keyword parameters.
 
     This is how a primitive you register yourself becomes usable on Tensors::
 
@@ -212,11 +222,16 @@ def apply(primitive: str | Primitive, *inputs: Any, **params: Any) -> Tensor:
         y = apply("sin", x)
     """
     prim = PRIMITIVES[primitive] if isinstance(primitive, str) else primitive
-    values, recorded = zip(*map(_operand, inputs)) if inputs else ((), ())
+    if len(inputs) not in (1, 2):
+        raise TypeError(
+            f"apply({prim.name!r}, ...): a primitive takes one or two inputs, got {len(inputs)}; "
+            "pass other arguments as keyword parameters"
+        )
+    values, recorded = zip(*map(_operand, inputs))
     out = _float_array(prim.forward(*values, **params), f"result of {prim.name!r}")
     t = _leaf(out, False)
     if _GRAD_ENABLED and any(r is not v for r, v in zip(recorded, values)):
-        _record(t, prim, recorded, params or None)
+        _record(t, prim, recorded[0], recorded[1] if len(recorded) == 2 else None, params or None)
     return t
 
 
@@ -238,7 +253,7 @@ class Tensor:
     in ``.grad`` (accumulated across calls, as in PyTorch; reset with ``zero_grad()``).
     """
 
-    __slots__ = ("value", "grad", "requires_grad", "_op", "_inputs", "_params", "_seq", "_uses")
+    __slots__ = ("value", "grad", "requires_grad", "_op", "_x", "_y", "_params", "_seq", "_uses")
     # Make NumPy defer to Tensor: `ndarray + Tensor` calls Tensor.__radd__, giving a Tensor.
     __array_ufunc__ = None
 
@@ -288,7 +303,7 @@ class Tensor:
         needs a gradient, else None (a constant); () for a leaf."""
         if self._op is None:
             return ()
-        return tuple(x if type(x) is Tensor else None for x in self._inputs)
+        return tuple(x if type(x) is Tensor else None for x in _inputs(self))
 
     def __len__(self) -> int:
         return len(self.value)
@@ -489,18 +504,17 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
 
 def _parent_gradients(node: Tensor, g: np.ndarray) -> Sequence[tuple[Tensor, Any]]:
     """(parent, gradient) for each parent of `node`: the node's VJP at upstream gradient g."""
-    op, inputs, params, out = node._op, node._inputs, node._params, node.value
+    op, x, y, params, out = node._op, node._x, node._y, node._params, node.value
     if op.trusted:  # vjpgrad's own primitives: the two common cases first
-        if len(inputs) == 1:  # one input, so it is the parent
-            (x,) = inputs
+        if y is None:  # one input, so it is the parent
             grads = op.vjp(g, out, x.value) if params is None else op.vjp(g, out, x.value, **params)
             return ((x, grads[0]),)
         if op.partials is not None and params is None:  # two inputs; if only one is a
-            a, b = inputs                               # parent, compute only its gradient
-            if type(b) is not Tensor:
-                return ((a, op.partials[0](g, out, a.value, b)),)
-            if type(a) is not Tensor:
-                return ((b, op.partials[1](g, out, a, b.value)),)
+            if type(y) is not Tensor:                   # parent, compute only its gradient
+                return ((x, op.partials[0](g, out, x.value, y)),)
+            if type(x) is not Tensor:
+                return ((y, op.partials[1](g, out, x, y.value)),)
+    inputs = _inputs(node)
     args = _input_values(node)
     if not op.trusted:  # a user's VJP is promised ndarrays, also for constants
         args = [a if type(a) is _ndarray else _asarray(a, dtype=np.float64) for a in args]
@@ -510,9 +524,14 @@ def _parent_gradients(node: Tensor, g: np.ndarray) -> Sequence[tuple[Tensor, Any
     return [(x, gx) for x, gx in zip(inputs, grads) if type(x) is Tensor]
 
 
+def _inputs(node: Tensor) -> tuple:
+    """The recorded inputs of `node` (see the fields above `_record`)."""
+    return (node._x,) if node._y is None else (node._x, node._y)
+
+
 def _input_values(node: Tensor) -> list:
     """The values of the inputs that `node` was computed from (for its VJP)."""
-    return [x.value if type(x) is Tensor else x for x in node._inputs]
+    return [x.value if type(x) is Tensor else x for x in _inputs(node)]
 
 
 def _checked(op: Primitive, inputs: tuple, grads: Any) -> tuple:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vjpgrad import Tensor, grad, no_grad
+from vjpgrad import Tensor, apply, grad, no_grad
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,10 @@ def test_numpy_functions_do_not_silently_drop_the_graph() -> None:
     x = Tensor([1.0, 2.0])
     with pytest.raises(TypeError):
         np.exp(x)
+
+
+@pytest.mark.parametrize("n_inputs", [0, 3])
+def test_apply_takes_one_or_two_inputs(n_inputs: int) -> None:
+    x = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=f"one or two inputs, got {n_inputs}.*keyword"):
+        apply("add", *[x] * n_inputs)
