@@ -509,8 +509,9 @@ def _parent_gradients(node: Tensor, g: np.ndarray) -> Sequence[tuple[Tensor, Any
         if y is None:  # one input, so it is the parent
             grads = op.vjp(g, out, x.value) if params is None else op.vjp(g, out, x.value, **params)
             return ((x, grads[0]),)
-        if op.partials is not None and params is None:  # two inputs; if only one is a
-            if type(y) is not Tensor:                   # parent, compute only its gradient
+        if op.partials is not None and params is None:
+            # two inputs: when only one is a parent, compute only that one's gradient
+            if type(y) is not Tensor:
                 return ((x, op.partials[0](g, out, x.value, y)),)
             if type(x) is not Tensor:
                 return ((y, op.partials[1](g, out, x, y.value)),)
