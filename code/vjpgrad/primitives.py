@@ -79,8 +79,9 @@ def register_primitive(
 ) -> Primitive:
     """Add (or replace) the primitive ``name`` and return it.
 
-    ``forward(*inputs, **params)`` computes the value on ndarrays (one or two array
-    inputs; anything else is a keyword parameter); ``vjp(g, out, *inputs, **params)``
+    ``forward(*inputs, **params)`` computes the value from one or two inputs
+    (ndarrays, or Python numbers for number constants; anything else is a keyword
+    parameter); ``vjp(g, out, *inputs, **params)`` receives the inputs as ndarrays and
     returns a tuple with one gradient per input.  Apply a new primitive to Tensors
     with :func:`vjpgrad.apply`.  Replacing an existing primitive
     keeps the same :class:`Primitive` object, so Tensor methods pick up the change.

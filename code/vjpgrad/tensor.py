@@ -88,8 +88,11 @@ def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
 #   _seq      its sequence number (see `_next_seq`).
 # (Two fields rather than a tuple of inputs: one object less per operation, which a
 # long graph feels, in memory and in the time Python's garbage collector spends on it.)
-# `_uses` counts the recorded operations that use a Tensor as a parent: the reverse
-# pass hands the gradient of a Tensor used once straight on.
+# An input is a parent exactly when it is recorded as a Tensor (`type(x) is Tensor`;
+# Tensor has no subclasses).  A parent is recorded as itself, not its value, so its
+# VJP reads `parent.value` when backward() runs.
+# `_uses` counts how many times a Tensor is a parent of a recorded operation (`x * x`
+# counts twice): the reverse pass hands the gradient of a Tensor used once straight on.
 
 
 def _operand(x: Any) -> tuple[Any, Any]:
@@ -144,7 +147,7 @@ def _binary(op: Primitive, a: Any, b: Any) -> Tensor:
     av, a_in = _operand(a)
     bv, b_in = _operand(b)
     t = _leaf(_asarray(op.forward(av, bv)), False)
-    if (a_in is not av or b_in is not bv) and _GRAD_ENABLED:  # an input needs a gradient
+    if (type(a_in) is Tensor or type(b_in) is Tensor) and _GRAD_ENABLED:  # a parent
         _record(t, op, a_in, b_in, None)
     return t
 
@@ -172,6 +175,7 @@ def _binary_method(op: Primitive, reflected: bool = False) -> Callable[[Tensor, 
         t.value = out
         t.grad = None
         t._uses = 0
+        # `o_in is not ov`: other is recorded as itself, not by its value (a parent)
         if (self.requires_grad or o_in is not ov) and _GRAD_ENABLED:
             s_in = self if self.requires_grad else sv
             t.requires_grad = True
@@ -230,7 +234,7 @@ def apply(primitive: str | Primitive, *inputs: Any, **params: Any) -> Tensor:
     values, recorded = zip(*map(_operand, inputs))
     out = _float_array(prim.forward(*values, **params), f"result of {prim.name!r}")
     t = _leaf(out, False)
-    if _GRAD_ENABLED and any(r is not v for r, v in zip(recorded, values)):
+    if _GRAD_ENABLED and any(type(r) is Tensor for r in recorded):
         _record(t, prim, recorded[0], recorded[1] if len(recorded) == 2 else None, params or None)
     return t
 
@@ -254,6 +258,12 @@ class Tensor:
     """
 
     __slots__ = ("value", "grad", "requires_grad", "_op", "_x", "_y", "_params", "_seq", "_uses")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        raise TypeError(
+            "vjpgrad.Tensor cannot be subclassed (the graph code tests `type(x) is Tensor`); "
+            "keep a Tensor as an attribute of your class instead"
+        )
     # Make NumPy defer to Tensor: `ndarray + Tensor` calls Tensor.__radd__, giving a Tensor.
     __array_ufunc__ = None
 
@@ -300,7 +310,8 @@ class Tensor:
     @property
     def parents(self) -> tuple[Tensor | None, ...]:
         """Per input of the operation that computed this Tensor, the input Tensor if it
-        needs a gradient, else None (a constant); () for a leaf."""
+        needs a gradient, else None (a constant, or a Tensor with requires_grad=False);
+        () for a leaf."""
         if self._op is None:
             return ()
         return tuple(x if type(x) is Tensor else None for x in _inputs(self))
@@ -472,7 +483,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
     while True:
         if retain:
             _store_grad(node, g, handed_out)
-        next_node = None  # a parent whose gradient this VJP completed
+        next_node = next_g = None  # a parent whose gradient this VJP completed
         for p, gp in _parent_gradients(node, g):
             if p._op is None:  # a leaf
                 prev = leaves.get(p)
@@ -489,6 +500,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
                     heapq.heappush(heap, (p._seq, p))
                 else:
                     grads[p] = prev + gp
+        # next: a parent just completed, else one on the stack, else the newest waiting node
         if next_node is not None:
             node, g = next_node, next_g
         elif stack:
@@ -508,13 +520,12 @@ def _parent_gradients(node: Tensor, g: np.ndarray) -> Sequence[tuple[Tensor, Any
     if op.trusted:  # vjpgrad's own primitives: the two common cases first
         if y is None:  # one input, so it is the parent
             grads = op.vjp(g, out, x.value) if params is None else op.vjp(g, out, x.value, **params)
-            return ((x, grads[0]),)
-        if op.partials is not None and params is None:
-            # two inputs: when only one is a parent, compute only that one's gradient
-            if type(y) is not Tensor:
-                return ((x, op.partials[0](g, out, x.value, y)),)
-            if type(x) is not Tensor:
-                return ((y, op.partials[1](g, out, x, y.value)),)
+            return [(x, grads[0])]
+        if op.partials is not None:  # two inputs (and, for these, no keyword parameters):
+            if type(y) is not Tensor:  # y is a constant, so x is the parent
+                return [(x, op.partials[0](g, out, x.value, y))]
+            if type(x) is not Tensor:  # x is a constant, so y is the parent
+                return [(y, op.partials[1](g, out, x, y.value))]
     inputs = _inputs(node)
     args = _input_values(node)
     if not op.trusted:  # a user's VJP is promised ndarrays, also for constants
@@ -522,7 +533,7 @@ def _parent_gradients(node: Tensor, g: np.ndarray) -> Sequence[tuple[Tensor, Any
     grads = op.vjp(g, out, *args) if params is None else op.vjp(g, out, *args, **params)
     if not op.trusted:  # ... and must return one gradient per input, shaped like it
         grads = _checked(op, inputs, grads)
-    return [(x, gx) for x, gx in zip(inputs, grads) if type(x) is Tensor]
+    return [(inp, g_inp) for inp, g_inp in zip(inputs, grads) if type(inp) is Tensor]
 
 
 def _inputs(node: Tensor) -> tuple:

@@ -311,3 +311,57 @@ def test_user_vjp_with_wrong_shape_is_an_error_not_a_silent_broadcast() -> None:
     x.grad = None
     x.exp().sum().backward()  # restored
     np.testing.assert_allclose(x.grad, np.exp(x.value))
+
+
+def test_a_two_input_user_primitive_with_constants_on_either_side() -> None:
+    seen = []
+
+    def hypot_vjp(g, out, a, b):
+        seen.append((type(a), type(b)))
+        return g * a / out, g * b / out
+
+    vjpgrad.register_primitive("hypot_for_test", np.hypot, hypot_vjp)
+    try:
+        x = Tensor([3.0, 5.0])
+        for first, second in ((x, 4.0), (4.0, x), (x, x)):
+            x.grad = None
+            vjpgrad.apply("hypot_for_test", first, second).sum().backward()
+            other = x.value if second is x and first is x else 4.0
+            expected = x.value / np.hypot(x.value, other) * (2 if first is second else 1)
+            np.testing.assert_allclose(x.grad, expected)
+        assert seen == [(np.ndarray, np.ndarray)] * 3  # a user's VJP gets ndarrays, also for 4.0
+    finally:
+        del vjpgrad.PRIMITIVES["hypot_for_test"]
+
+
+def test_a_user_vjp_returning_the_wrong_number_of_gradients_is_an_error() -> None:
+    x = Tensor([1.0, 2.0])
+    with vjpgrad.override_vjp("multiply", lambda g, out, a, b: (g * b,)):
+        with pytest.raises(ValueError, match="VJP of 'multiply' returned 1 gradients for 2 inputs"):
+            (x * 3.0).sum().backward()
+
+
+def test_a_parents_value_is_read_when_backward_runs() -> None:
+    w = Tensor([1.0, 2.0])
+    loss = (w * w).sum()
+    w.value = np.array([10.0, 20.0])  # replaced between the forward pass and backward()
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [20.0, 40.0])
+
+
+def test_tensor_cannot_be_subclassed() -> None:
+    with pytest.raises(TypeError, match="cannot be subclassed"):
+        class Parameter(Tensor):  # noqa: F841
+            __slots__ = ()
+
+
+def test_uses_count_each_time_a_tensor_is_a_parent() -> None:
+    x = Tensor([1.0, 2.0])
+    data = Tensor([3.0, 4.0], requires_grad=False)
+    y = x * x
+    assert x._uses == 2 and y.parents == (x, x)
+    x * data, data * 2.0, 2.0 - x
+    assert x._uses == 4 and data._uses == 0
+    with no_grad():
+        x * x
+    assert x._uses == 4
