@@ -78,7 +78,12 @@ function renderPage(request, maths, index) {
   });
   const page = {maths: html};
   if (request.output === 'chtml') {
-    page.css = adaptor.textContent(output.styleSheet(document));
+    // MathJax in a browser scales its fonts to the x-height of the text
+    // around (matchFontHeight); CSS does the same: in font-size, 1ex is the
+    // parent's x-height, 0.442 that of MathJax's TeX font (1em). (SVG output
+    // is sized in ex already.)
+    page.css = adaptor.textContent(output.styleSheet(document))
+      + '\nmjx-container[jax="CHTML"] { font-size: calc(1ex / 0.442); }\n';
   } else if (maths.length) {
     const glyphs = output.svg('svg', {id: GLYPHS_ID, style: {display: 'none'}},
                               [output.fontCache.getCache()]);
