@@ -42,3 +42,9 @@ def site_url() -> str:
             user_site = repo.lower() == f"{org.lower()}.github.io"
             url = f"https://{org.lower()}.github.io/" + ("" if user_site else f"{repo}/")
     return url if not url or url.endswith("/") else url + "/"
+
+
+def maths_macros() -> dict:
+    """The book's TeX macros: mathjax3_config.tex.macros in _config.yml."""
+    config = book_config()["sphinx"]["config"].get("mathjax3_config") or {}
+    return (config.get("tex") or {}).get("macros") or {}

@@ -8,15 +8,19 @@ than it, so a rebuild that changed nothing costs nothing; --force always prints.
 The PDF is printed from the site that ``jupyter-book build`` just made, so its
 definitions, theorems, equations and figures carry exactly the site's numbers:
 
-1. serve HTML_DIR on a local port (so MathJax's fonts load as on the web);
+1. serve HTML_DIR on a local port (and MathJax's CHTML web fonts from
+   node_modules);
 2. open the root page in Chromium (Playwright driving $CHROMIUM or the
    system's chromium / google-chrome; no browser download), fetch every page of ``_toc.yml`` in
    order and put their articles one after the other into that page; links
    between pages become links inside the PDF, other links point at the
    published site (the GitHub Pages address of ``repository`` in
-   _config.yml); images and MathJax fonts stay local;
-3. typeset the maths with MathJax (``MathJax.startup.promise`` then
-   ``MathJax.typesetPromise()``), wait for the images;
+   _config.yml); images and fonts stay local;
+3. typeset the maths again, from the TeX the site keeps with each formula,
+   with MathJax's CHTML output (book/_ext/prerender_maths.cjs): the site
+   draws its formulas as SVG, which would print as shapes, while CHTML's
+   web-font glyphs stay text in the PDF (searchable, copyable); wait for the
+   images and fonts;
 4. print with the site's print stylesheet (``book/_static/reader.css`` hides
    the navigation and buttons), page numbers in the footer, an outline
    (bookmarks) from the headings, into HTML_DIR/book.pdf.
@@ -35,7 +39,14 @@ from pathlib import Path
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book_config import REPO_ROOT, book_config, site_url, toc_documents  # noqa: E402
+from book_config import REPO_ROOT, book_config, maths_macros, site_url, toc_documents  # noqa: E402
+
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+import prerender_maths  # noqa: E402 - the build's MathJax renderer
+
+# MathJax's CHTML fonts, served to the printing page under FONTS_PATH
+MATHJAX_FONTS = REPO_ROOT / "node_modules" / "mathjax-full" / "es5" / "output" / "chtml" / "fonts" / "woff-v2"
+FONTS_PATH = "/_mathjax-fonts/"
 PDF_NAME = "book.pdf"
 MARGIN_MM = 16
 COLUMN_PX = round((210 - 2 * MARGIN_MM) / 25.4 * 96)
@@ -49,18 +60,23 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# Fetch every page (all at once), put their articles one after the other into
+# a detached element (laid out once, when it goes into the page), and return
+# the TeX of its formulas, read from the MathML annotation the build writes.
 ASSEMBLE_JS = """
 async ({docs, siteUrl, title}) => {
   const origin = location.origin + '/';
   const pageUrl = doc => new URL(doc + '.html', origin);
   const chapterOf = new Map(docs.map(doc => [pageUrl(doc).pathname, 'pdf-' + doc.replace(/\\//g, '-')]));
-  const article = document.querySelector('article.bd-article');
-  article.replaceChildren();
-  for (const doc of docs) {
+  const texts = await Promise.all(docs.map(async doc => {
+    const response = await fetch(pageUrl(doc));
+    if (!response.ok) throw new Error(`cannot fetch ${pageUrl(doc)}: ${response.status}`);
+    return response.text();
+  }));
+  const book = document.createElement('div');
+  docs.forEach((doc, index) => {
     const url = pageUrl(doc);
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`cannot fetch ${url}: ${response.status}`);
-    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const page = new DOMParser().parseFromString(texts[index], 'text/html');
     const content = page.querySelector('article.bd-article');
     if (!content) throw new Error(`no article in ${url}`);
     content.querySelectorAll('[src]').forEach(el =>
@@ -78,16 +94,36 @@ async ({docs, siteUrl, title}) => {
     chapter.className = 'pdf-chapter';
     chapter.id = chapterOf.get(url.pathname);
     chapter.append(...Array.from(content.childNodes).map(n => document.adoptNode(n)));
-    article.append(chapter);
-  }
+    book.append(chapter);
+  });
   document.title = title;
-  await MathJax.startup.promise;
-  MathJax.typesetClear();
-  await MathJax.typesetPromise();
+  window.__pdfBook = book;
+  return Array.from(book.querySelectorAll('.math'), math => {
+    const source = math.querySelector('annotation[encoding="application/x-tex"]');
+    return {tex: source ? source.textContent : null, display: math.tagName === 'DIV'};
+  });
+}
+"""
+
+# Put the CHTML formulas in place of the site's SVG ones (in the same order),
+# the book into the page, and wait for its images and fonts.
+TYPESET_JS = """
+async ({maths, css}) => {
+  const book = window.__pdfBook;
+  const formulas = book.querySelectorAll('.math');
+  if (formulas.length !== maths.length) throw new Error('formulas changed while typesetting');
+  const template = document.createElement('template');
+  formulas.forEach((math, index) => {
+    template.innerHTML = maths[index];
+    math.querySelector(':scope > mjx-container').replaceWith(template.content);
+  });
+  const style = document.createElement('style');
+  style.textContent = css;
+  document.head.append(style);
+  document.querySelector('article.bd-article').replaceChildren(...book.childNodes);
   await Promise.all(Array.from(document.images).map(img => img.complete ? null :
     new Promise(resolve => { img.onload = img.onerror = resolve; })));
   await document.fonts.ready;
-  return {chapters: docs.length};
 }
 """
 
@@ -152,17 +188,37 @@ def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
         def log_message(self, *args: object) -> None:
             pass
 
+        def translate_path(self, path: str) -> str:
+            if path.startswith(FONTS_PATH):
+                return str(MATHJAX_FONTS / Path(path.split("?")[0]).name)
+            return super().translate_path(path)
+
     handler = functools.partial(Quiet, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
+def typeset_chtml(formulas: list[dict]) -> dict:
+    """The book's formulas typeset as CHTML: {"maths": [HTML, ...], "css": CSS}."""
+    if not MATHJAX_FONTS.is_dir():
+        raise SystemExit(f"build_pdf: no MathJax fonts at {MATHJAX_FONTS}: run `npm ci` (the Makefile does)")
+    if any(formula["tex"] is None for formula in formulas):
+        raise SystemExit("build_pdf: a formula of the site has no TeX source (not typeset by the build?)")
+    result = prerender_maths.typeset({
+        "output": "chtml",
+        "fontURL": FONTS_PATH.rstrip("/"),
+        "macros": maths_macros(),
+        "pages": [formulas],
+    })
+    return result["pages"][0]
+
+
 def up_to_date(html_dir: Path, output: Path, docs: list[str]) -> bool:
     """True when the PDF is newer than every page it prints and than this script."""
     if not output.is_file():
         return False
-    inputs = [html_dir / f"{doc}.html" for doc in docs] + [Path(__file__)]
+    inputs = [html_dir / f"{doc}.html" for doc in docs] + [Path(__file__), prerender_maths.RENDERER]
     inputs += list((html_dir / "_images").glob("*"))
     return output.stat().st_mtime > max(path.stat().st_mtime for path in inputs)
 
@@ -189,16 +245,13 @@ def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -
             # the printed column: A4 (210 mm) less the margins, at 96 px per inch
             page = browser.new_page(viewport={"width": COLUMN_PX, "height": 1200})
             page.emulate_media(media="print")
-            # the articles go into a page that loads MathJax and its configuration
-            # (Sphinx adds them only to pages with maths)
-            host = next(
-                (doc for doc in docs if "tex-chtml" in (html_dir / f"{doc}.html").read_text()), docs[0]
-            )
-            page.goto(base + host + ".html", wait_until="load")
-            page.evaluate(
+            # the articles go into the first page
+            page.goto(base + docs[0] + ".html", wait_until="load")
+            formulas = page.evaluate(
                 ASSEMBLE_JS,
                 {"docs": docs, "siteUrl": site_url(), "title": config.get("title", "")},
             )
+            page.evaluate(TYPESET_JS, typeset_chtml(formulas))
             page.add_style_tag(content=PRINT_CSS)
             result = page.evaluate(FIT_MATH_JS)
             if result["untypeset"]:

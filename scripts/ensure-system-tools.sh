@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the system programs the build and the tests need are present:
 #   dot (Graphviz)   draws the computation graphs in the autograd chapter
-#   node, npm        install MathJax and axe-core from package-lock.json
+#   node, npm        typeset the maths at build time (MathJax), install npm packages
 #   chromium         prints the PDF edition and runs the browser checks
 # On Debian/Ubuntu, running as root, missing ones are installed with apt-get.
 # Anywhere else the script stops and says what to install.

@@ -25,6 +25,7 @@ reviewed update of book/labels.json with ``make labels``.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import re
 import sys
@@ -42,8 +43,15 @@ NUMBER = re.compile(r"(\d+(?:\.\d+)*)")
 
 
 def _text(tag: Tag | None, skip: set[str] = SKIP_CLASSES) -> str:
+    """TAG's text; a formula in it as its TeX source, e.g. \\(L^p\\)."""
     if tag is None:
         return ""
+    tag = copy.copy(tag)
+    for math in tag.select(".math"):
+        # the build typesets the maths and keeps the TeX as a MathML annotation
+        source = math.find("annotation", attrs={"encoding": "application/x-tex"})
+        if source is not None:
+            math.replace_with(f"\\({source.get_text()}\\)")
     parts = []
     for piece in tag.find_all(string=True):
         parent = piece.parent

@@ -31,7 +31,7 @@ import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book_config import REPO_ROOT, book_config, site_url, toc_documents  # noqa: E402
+from book_config import REPO_ROOT, book_config, maths_macros, site_url, toc_documents  # noqa: E402
 
 
 def is_myst_notebook(md: Path) -> bool:
@@ -104,9 +104,8 @@ ADMONITIONS = {"note", "warning", "tip", "important", "caution", "attention", "h
 
 def macro_definitions() -> str:
     """The book's MathJax macros (_config.yml) as \\newcommand definitions."""
-    tex = book_config()["sphinx"]["config"].get("mathjax3_config", {}).get("tex", {})
     defs = []
-    for name, body in (tex.get("macros") or {}).items():
+    for name, body in maths_macros().items():
         if isinstance(body, list):
             defs.append(f"\\newcommand{{\\{name}}}[{body[1]}]{{{body[0]}}}")
         else:

@@ -41,16 +41,6 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-MATHJAX_DONE_JS = """async () => {
-    if (!window.MathJax) return "absent";
-    if (window.MathJax.startup && window.MathJax.startup.promise) {
-        await window.MathJax.startup.promise;
-        return "done";
-    }
-    return "loading";
-}"""
-
-
 @functools.cache
 def find_chromium() -> str:
     """Path of a Chromium or Chrome binary that starts, or an explanation."""
@@ -130,31 +120,30 @@ def transfer_size(body: bytes, content_type: str) -> int:
     return len(body)
 
 
-# Runs in every page before its own scripts: note when MathJax has finished
-# its first typesetting (startup.promise), in ms since navigation started.
-MATHJAX_TIMER_JS = """(() => {
-  const started = Date.now();
-  const hook = () => {
-    const promise = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
-    if (promise) {
-      promise.then(() => { window.__mathjaxDone = performance.now(); },
-                   (error) => { window.__mathjaxError = String(error); });
-    } else if (Date.now() - started < 30000) {
-      setTimeout(hook, 2);
-    }
-  };
-  hook();
-})();"""
+# Runs in every page before its own scripts. The maths is typeset when the book
+# is built (book/_ext/prerender_maths.py), so "all maths rendered" is: the page
+# has been parsed (DOMContentLoaded: every formula is in the DOM), laid out
+# (forced here, so the layout of the formulas counts) and the fonts it uses
+# have loaded. Noted in ms since navigation started, with the number of
+# formulas (elements of class "math") and of those still without typeset
+# output or with raw TeX in their text.
+MATHS_TIMER_JS = """document.addEventListener('DOMContentLoaded', async () => {
+  document.body.getBoundingClientRect();
+  await document.fonts.ready;
+  const maths = [...document.querySelectorAll('.math')];
+  const unrendered = maths.filter((el) => !el.querySelector(':scope > mjx-container')
+      || /\\\\[(\\[]/.test([...el.childNodes].filter((n) => n.nodeType === 3)
+                                       .map((n) => n.textContent).join('')));
+  window.__maths = {done: performance.now(), count: maths.length,
+                    unrendered: unrendered.map((el) => el.textContent.slice(0, 80))};
+});"""
 
-MATHJAX_WAIT_JS = """async () => {
-  const usesMathJax = !!document.querySelector('script[src*="mathjax"]');
-  if (!usesMathJax) return {uses: false};
+MATHS_WAIT_JS = """async () => {
   const deadline = performance.now() + 20000;
-  while (window.__mathjaxDone === undefined && window.__mathjaxError === undefined
-         && performance.now() < deadline) {
+  while (window.__maths === undefined && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return {uses: true, done: window.__mathjaxDone ?? null, error: window.__mathjaxError ?? null};
+  return window.__maths ?? null;
 }"""
 
 
@@ -169,9 +158,10 @@ class Visit:
     foreign_requests: list[str] = field(default_factory=list)
     # (url, content type, bytes as sent by a gzip-ing host)
     resources: list[tuple[str, str, int]] = field(default_factory=list)
-    uses_mathjax: bool = False
-    mathjax_done_ms: float | None = None
-    mathjax_error: str | None = None
+    maths_count: int = 0
+    # ms from navigation until all maths rendered (MATHS_TIMER_JS); None: never
+    maths_done_ms: float | None = None
+    unrendered_maths: list[str] = field(default_factory=list)
 
     @property
     def transfer_bytes(self) -> int:
@@ -182,8 +172,9 @@ class Visit:
         found += [f"failed request: {m}" for m in self.failed_requests]
         found += [f"error response: {m}" for m in self.error_responses]
         found += [f"request to another host: {m}" for m in self.foreign_requests]
-        if self.uses_mathjax and self.mathjax_done_ms is None:
-            found.append(f"MathJax did not finish: {self.mathjax_error or 'timed out'}")
+        if self.maths_done_ms is None:
+            found.append("the page never finished loading (no DOMContentLoaded and fonts)")
+        found += [f"formula not typeset: {text!r}" for text in self.unrendered_maths]
         return found
 
 
@@ -214,7 +205,7 @@ def redirect_target(html_dir: Path, path: str) -> str | None:
 def open_page(browser, base_url: str, path: str, *, width: int = 1280, height: int = 900,
               color_scheme: str = "light", html_dir: Path = HTML_DIR):
     """Open PATH of the site in a fresh context (no cache, no cookies) and wait
-    until it has loaded, MathJax has finished and the network is idle.
+    until it has loaded, its maths is rendered and the network is idle.
     Yield (page, Visit)."""
     context = browser.new_context(
         viewport={"width": width, "height": height},
@@ -249,7 +240,7 @@ def open_page(browser, base_url: str, path: str, *, width: int = 1280, height: i
             visit.console_errors.append(f"{message.text} ({location.get('url', '')})")
 
     context.route("**/*", route)
-    context.add_init_script(MATHJAX_TIMER_JS)
+    context.add_init_script(MATHS_TIMER_JS)
     page = context.new_page()
     page.on("console", on_console)
     page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught: {error}"))
@@ -271,10 +262,10 @@ def open_page(browser, base_url: str, path: str, *, width: int = 1280, height: i
             # a redirect page: follow it, and check the page it lands on
             page.wait_for_url(lambda current: current.split("#")[0] != url, timeout=30000)
             page.wait_for_load_state("load")
-        mathjax = page.evaluate(MATHJAX_WAIT_JS)
-        visit.uses_mathjax = mathjax["uses"]
-        visit.mathjax_done_ms = mathjax.get("done")
-        visit.mathjax_error = mathjax.get("error")
+        if maths := page.evaluate(MATHS_WAIT_JS):
+            visit.maths_count = maths["count"]
+            visit.maths_done_ms = maths["done"]
+            visit.unrendered_maths = maths["unrendered"]
         try:
             page.wait_for_load_state("networkidle", timeout=15000)
         except Exception:  # noqa: BLE001 - a page that keeps polling is still checked

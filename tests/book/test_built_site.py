@@ -33,12 +33,32 @@ def test_every_toc_document_is_built(html_dir: Path, doc: str) -> None:
     assert page.is_file(), f"{doc} is in _toc.yml but {page} was not built"
 
 
-def test_mathjax_is_served_from_the_site(html_dir: Path) -> None:
-    assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
-    for page in html_dir.rglob("*.html"):
+MATHJAX_SCRIPT = re.compile(r"<script[^>]*(?:src=[\"'][^\"']*mathjax|>\s*window\.MathJax)", re.I)
+
+
+def test_maths_is_typeset_when_the_book_is_built(html_dir: Path) -> None:
+    """No page loads MathJax; every formula is SVG with MathML and its TeX source."""
+    pages_with_maths = 0
+    for page in sorted(html_dir.rglob("*.html")):
         text = page.read_text()
-        if "tex-chtml" in text:
-            assert "_static/mathjax/tex-chtml.js" in text, page
+        name = page.relative_to(html_dir)
+        assert not MATHJAX_SCRIPT.search(text), f"{name} still loads MathJax"
+        soup = BeautifulSoup(text, "html.parser")
+        maths = soup.select(".math")
+        if not maths:
+            continue
+        pages_with_maths += 1
+        assert soup.select_one("svg#MJX-SVG-global-cache defs"), f"{name}: no glyph definitions"
+        assert soup.find("link", href=re.compile(r"_static/mathjax-svg\.css$")), f"{name}: no maths CSS"
+        for math in maths:
+            container = math.find("mjx-container", recursive=False)
+            assert container is not None and container.find("svg"), f"{name}: not typeset: {math}"[:300]
+            annotation = container.select_one(
+                'mjx-assistive-mml > math > semantics > annotation[encoding="application/x-tex"]'
+            )
+            assert annotation is not None and annotation.get_text().strip(), f"{name}: no TeX source: {math}"[:300]
+    assert pages_with_maths >= 5, f"only {pages_with_maths} pages with maths: the page parsing is broken"
+    assert (html_dir / "_static" / "mathjax-svg.css").is_file()
 
 
 def test_no_page_loads_assets_from_another_host(html_dir: Path) -> None:

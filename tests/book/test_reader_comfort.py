@@ -1,7 +1,7 @@
 """Reading comfort: alt text on every image; phone width; dark mode (book/_static/reader.css).
 
 The browser checks load the built pages in the system's Chromium (Playwright),
-served over a local port, after MathJax has typeset them.
+served over a local port (their maths is typeset when the book is built).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def open_page(browser, doc: str, **context):
     chromium, base = browser
     page = chromium.new_page(**context)
     page.goto(f"{base}{doc}.html", wait_until="load")
-    page.evaluate("async () => { if (window.MathJax) await MathJax.startup.promise; }")
+    page.evaluate("async () => { await document.fonts.ready; }")
     return page
 
 
