@@ -8,6 +8,10 @@ built pages actually use, with the SVG path taken from the theme's own copy of
 FontAwesome (same glyphs, a few kilobytes). An icon class that FontAwesome
 does not know fails the build, so no icon silently disappears.
 
+It also leaves out Sphinx's search scripts and index (22 kB gzip-compressed,
+run before the page can show) that the theme puts in the head of every page
+for its search-as-you-type, which is off; the search page keeps them.
+
 Fixes to the stock theme that the browser checks (tests/browser) found:
 
 * the search button's ``aria-label="Search"`` hides its visible text
@@ -94,6 +98,11 @@ TEMPLATE_EDITS = [
     ("static/webpack-macros.html", "static/webpack-macros.html", FONTAWESOME_TAG, ""),
     ("components/search-button-field.html", "search-button-field.html",
      re.compile(r' aria-label="\{\{ _\(\'Search\'\) \}\}"'), ""),
+    # Sphinx's search scripts and index in the head of every page, loaded before
+    # the page can show, serve only the theme's search-as-you-type, which is off
+    # (search_as_you_type = False); the search page loads its own.
+    ("layout.html", "pydata_sphinx_theme/layout.html",
+     re.compile(r"[ \t]*\{% if pagename == 'search' %\}.*?\{% endif %\}\n", re.S), ""),
 ]
 
 

@@ -18,6 +18,7 @@ by following links from the index.
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.error
 import urllib.parse
@@ -28,6 +29,8 @@ from pathlib import Path
 import pytest
 import site_browser
 from bs4 import BeautifulSoup
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PAGES = site_browser.html_pages() or ["index.html"]  # no build: the fixtures say so
 VARIANTS = {
@@ -64,6 +67,11 @@ MATH_ERRORS_JS = """() => [
       .filter((el) => el.textContent.startsWith('\\\\'))
       .map((el) => 'undefined macro ' + el.textContent),
 ]"""
+
+TARGET_TOP_JS = """(id) => {
+  const el = document.getElementById(id);
+  return el ? el.getBoundingClientRect().top : null;
+}"""
 
 IMAGES_JS = """async () => {
   const images = [...document.images];
@@ -275,3 +283,57 @@ def test_every_page_is_reachable_from_the_index(html_dir):
     stale = sorted(p for p in UNLINKED if p not in pages or p in reached)
     assert not unreachable, f"pages that no link reaches from index.html: {unreachable}"
     assert not stale, f"UNLINKED lists pages that are linked now or gone: {stale}"
+
+
+def cited_anchors() -> list[tuple[str, str]]:
+    """(page, anchor) of published labels far down the longest chapters, and near the top."""
+    labels = json.loads((REPO_ROOT / "book" / "labels.json").read_text())["labels"].values()
+    picked = []
+    for page in ("book/probability.html", "book/vjp.html", "book/autograd.html"):
+        on_page = [label for label in labels if label["page"] == page and label["type"] != "section"]
+        picked += [(page, on_page[i]["anchor"]) for i in (0, len(on_page) // 2, -1)]
+    return picked
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("path, anchor", cited_anchors())
+def test_a_permalink_opens_at_its_target(browser, base_url, html_dir, path, anchor, width):
+    """A cited #label opens with the result on screen (at the top, unless the page ends
+    first), and stays put when the reader scrolls back and forth."""
+    with site_browser.open_page(browser, base_url, f"{path}#{anchor}", width=width,
+                                html_dir=html_dir) as (page, visit):
+        page.wait_for_timeout(300)
+        top = page.evaluate(TARGET_TOP_JS, anchor)
+        up = page.evaluate("() => { const dy = Math.min(2000, window.scrollY); "
+                           "window.scrollBy(0, -dy); return dy; }")  # read what comes before...
+        page.wait_for_timeout(300)
+        page.evaluate("(dy) => window.scrollBy(0, dy)", up)  # ...and come back
+        page.wait_for_timeout(300)
+        back = page.evaluate(TARGET_TOP_JS, anchor)
+        height = page.evaluate("() => window.innerHeight")
+        at_end = page.evaluate("() => window.scrollY + window.innerHeight "
+                               ">= document.documentElement.scrollHeight - 1")
+    assert top is not None, f"{path}: no element #{anchor}"
+    assert 0 <= top < (height if at_end else height / 2), \
+        f"{path}#{anchor} opens with its target at y={top:.0f} of {height}"
+    assert abs(back - top) < 2, f"{path}#{anchor}: the target moved from y={top:.0f} to {back:.0f}"
+
+
+def test_search_from_a_chapter_finds_the_chapter(browser, base_url, html_dir):
+    """A reader on one chapter presses Ctrl+K, searches, and gets a link to the
+    chapter that holds the term (Sphinx's search runs on the search page only)."""
+    with site_browser.open_page(browser, base_url, "book/vjp.html",
+                                html_dir=html_dir) as (page, visit):
+        page.keyboard.press("Control+k")
+        field = page.locator("#pst-search-dialog input[type=search]")
+        field.wait_for(state="visible", timeout=5000)
+        field.fill("Bayes theorem")
+        field.press("Enter")
+        page.wait_for_url("**/search.html?q=*")
+        results = page.locator("#search-results ul.search li a")
+        results.first.wait_for(timeout=15000)
+        hrefs = results.evaluate_all("links => links.map((a) => a.getAttribute('href'))")
+        problems = visit.problems()
+    assert any(h.split("#")[0] == "book/probability.html" for h in hrefs), \
+        f"searching 'Bayes theorem' does not find the probability chapter: {hrefs}"
+    assert not problems, "\n".join(problems)
