@@ -48,10 +48,11 @@ setup: system-tools $(VENV)/.installed node_modules/.installed
 system-tools:
 	@bash scripts/ensure-system-tools.sh
 
-$(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt code/pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-test.txt requirements-torch.txt constraints.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --retries 1 -r requirements-torch.txt -c constraints.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -60,8 +61,8 @@ node_modules/.installed: package.json package-lock.json
 
 constraints: $(VENV)/.installed
 	{ echo "# Exact versions of every transitive dependency, used as pip constraints (-c)."; \
-	  echo "# Regenerate with: make constraints"; \
-	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
+	  echo "# Regenerate with: make constraints (torch is pinned in requirements-torch.txt)"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^torch=='; } > constraints.txt
 
 # The Colab notebooks book/NAME.ipynb, generated from book/NAME.md; commit them.
 # (A test fails when one is stale; `make html` never regenerates them.)
