@@ -25,7 +25,7 @@ html: setup
 # clone has none and executes everything. site_figures.py times this build
 # ("cold") and a second one with nothing changed ("rebuild"), then prints the
 # page weights and MathJax times.
-test: setup $(VENV)/.actionlint-tried
+test: setup $(VENV)/.actionlint-tried $(VENV)/.torch-installed
 	$(BIN)/python -m pytest tests/vjpgrad
 	$(BIN)/python -m pytest tests/workflows
 	mkdir -p $(BUILDDIR)
@@ -48,10 +48,15 @@ setup: system-tools $(VENV)/.installed node_modules/.installed
 system-tools:
 	@bash scripts/ensure-system-tools.sh
 
-$(VENV)/.installed: requirements.txt requirements-test.txt requirements-torch.txt constraints.txt code/pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt -c constraints.txt
+	touch $@
+
+# PyTorch (CPU build) for the tests of the book's PyTorch tabs only, so
+# `make html` does without it
+$(VENV)/.torch-installed: $(VENV)/.installed requirements-torch.txt
 	$(BIN)/python -m pip install --quiet --retries 1 -r requirements-torch.txt -c constraints.txt
 	touch $@
 

@@ -4,7 +4,7 @@ Each PyTorch snippet in book/arrays.md sits in a tab set directly under an execu
 cell (see torch_tabs.py for the layout). Both halves assign `result`; this module runs each half
 in a fresh namespace and compares the results: structure, shapes, dtypes and values. A snippet
 that asserts on a dtype itself (where PyTorch deliberately differs from NumPy) is exempt from
-the dtype comparison. PyTorch (CPU build) is a test dependency that `make setup` installs
+the dtype comparison. PyTorch (CPU build) is a test dependency that `make test` installs
 (requirements-torch.txt); without it the comparisons fail, they are never skipped.
 """
 
@@ -90,7 +90,7 @@ def test_comparison_detects_differences() -> None:
 
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: p.id)
 def test_torch_snippet_matches_numpy_cell(pair) -> None:
-    assert torch is not None, "PyTorch is not installed: `make setup` installs requirements-torch.txt"
+    assert torch is not None, "PyTorch is not installed: `make test` installs requirements-torch.txt"
     expected = run(pair.numpy_source, {"np": np})["result"]
     actual = to_numpy(run(pair.torch_source, {"torch": torch})["result"])
     assert_same(expected, actual, check_dtype=not pair.checks_own_dtype)
