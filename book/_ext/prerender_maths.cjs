@@ -22,8 +22,6 @@
 const fs = require('fs');
 const {mathjax} = require('mathjax-full/js/mathjax.js');
 const {TeX} = require('mathjax-full/js/input/tex.js');
-const {SVG} = require('mathjax-full/js/output/svg.js');
-const {CHTML} = require('mathjax-full/js/output/chtml.js');
 const {liteAdaptor} = require('mathjax-full/js/adaptors/liteAdaptor.js');
 const {RegisterHTMLHandler} = require('mathjax-full/js/handlers/html.js');
 const {AssistiveMmlHandler} = require('mathjax-full/js/a11y/assistive-mml.js');
@@ -46,9 +44,17 @@ function newDocument(request) {
     macros: request.macros || {},
     formatError: (jax, error) => { throw error; },
   });
-  const output = request.output === 'chtml'
-    ? new CHTML({fontURL: request.fontURL, matchFontHeight: false})
-    : new SVG({fontCache: 'global'});
+  // Load only the output jax asked for: the SVG and CHTML fonts add their own
+  // data to the same shared character tables, and with both loaded, SVG draws
+  // the CSS escapes of CHTML's composite glyphs as text (f'' showed "\2032\2032").
+  let output;
+  if (request.output === 'chtml') {
+    const {CHTML} = require('mathjax-full/js/output/chtml.js');
+    output = new CHTML({fontURL: request.fontURL, matchFontHeight: false});
+  } else {
+    const {SVG} = require('mathjax-full/js/output/svg.js');
+    output = new SVG({fontCache: 'global'});
+  }
   return {output, document: mathjax.document('', {InputJax: tex, OutputJax: output})};
 }
 
