@@ -5,7 +5,8 @@ Every differentiable operation in vjpgrad is a *primitive*.  A primitive has
 * a **forward** function ``out = forward(*inputs, **params)`` working on ndarrays, and
 * a **VJP** ``vjp(g, out, *inputs, **params) -> tuple`` which, given the upstream
   gradient ``g = dl/d(out)`` (an ndarray shaped like ``out``), returns one gradient
-  ``dl/d(input)`` per input, in input order, each shaped like its input.
+  ``dl/d(input)`` per input, in input order, each shaped like its input.  A VJP must
+  not modify ``g`` in place: the same array may go to other inputs as well.
 
 The reverse pass (``Tensor.backward`` in :mod:`vjpgrad.tensor`) only ever calls these
 VJPs, so the derivative of every program is exactly as good as the functions below.
@@ -25,6 +26,7 @@ what :func:`unbroadcast` does; every binary VJP passes its results through it.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -43,12 +45,13 @@ class Primitive:
     """A registered operation: its name, its forward and its VJP.
 
     ``partials`` (optional, binary primitives) holds one function per input computing
-    only that input's gradient, with the same arguments as ``vjp``.  ``trusted`` is
-    True for the built-in primitives (verified by the test suite); for the others the
-    reverse pass checks that the VJP returns one gradient per input, shaped like it.
+    only that input's gradient, with the same arguments as ``vjp``.  ``max_inputs`` is
+    1 or 2.  ``trusted`` is True for the built-in primitives (verified by the test
+    suite); for the others the reverse pass checks that the VJP returns one gradient
+    per input, shaped like it.
     """
 
-    __slots__ = ("name", "forward", "vjp", "partials", "trusted")
+    __slots__ = ("name", "forward", "vjp", "partials", "max_inputs", "trusted")
 
     def __init__(
         self,
@@ -61,10 +64,24 @@ class Primitive:
         self.forward = forward
         self.vjp = vjp
         self.partials = partials
+        self.max_inputs = _inputs_taken(vjp)
         self.trusted = False
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r}, vjp={getattr(self.vjp, '__name__', self.vjp)})"
+
+
+def _inputs_taken(vjp: Callable[..., tuple]) -> int:
+    """How many inputs (1 or 2) a VJP ``vjp(g, out, *inputs, **params)`` can take."""
+    try:
+        parameters = inspect.signature(vjp).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): allow two
+        return 2
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return 2
+    required = [p for p in parameters if p.default is p.empty
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return 1 if len(required) <= 3 else 2  # g, out, then the inputs
 
 
 #: The single registry: primitive name -> :class:`Primitive`.
@@ -82,15 +99,18 @@ def register_primitive(
     ``forward(*inputs, **params)`` computes the value from one or two inputs
     (ndarrays, or Python numbers for number constants; anything else is a keyword
     parameter); ``vjp(g, out, *inputs, **params)`` receives the inputs as ndarrays and
-    returns a tuple with one gradient per input.  Apply a new primitive to Tensors
-    with :func:`vjpgrad.apply`.  Replacing an existing primitive
-    keeps the same :class:`Primitive` object, so Tensor methods pick up the change.
+    returns a tuple with one gradient per input; it receives ``g`` read-only (it must
+    not modify it).  The number of inputs, one or two, is read from the VJP's
+    positional parameters.  Apply a new primitive to Tensors with
+    :func:`vjpgrad.apply`.  Replacing an existing primitive keeps the same
+    :class:`Primitive` object, so Tensor methods pick up the change.
     """
     prim = PRIMITIVES.get(name)
     if prim is None:
         prim = PRIMITIVES[name] = Primitive(name, forward, vjp, partials)
     else:
         prim.forward, prim.vjp, prim.partials = forward, vjp, partials
+        prim.max_inputs = _inputs_taken(vjp)
     prim.trusted = False
     return prim
 
@@ -98,7 +118,9 @@ def register_primitive(
 def _builtin(name: str, forward: Callable[..., Any], vjp: Callable[..., tuple],
              partials: tuple[Callable[..., Any], ...] | None = None) -> None:
     """Register one of vjpgrad's own primitives (their VJPs are verified by the tests)."""
-    register_primitive(name, forward, vjp, partials).trusted = True
+    prim = register_primitive(name, forward, vjp, partials)
+    prim.max_inputs = 2 if partials else 1
+    prim.trusted = True
 
 
 @contextlib.contextmanager
@@ -121,12 +143,15 @@ def override_vjp(name: str, vjp: Callable[..., tuple]) -> Iterator[Primitive]:
 
 
 def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum g down to `shape`, undoing NumPy broadcasting (the VJP of broadcasting)."""
+    """Sum g down to `shape`, undoing NumPy broadcasting (the VJP of
+    broadcasting)."""
     if g.shape == shape:
         return g  # fast path: nothing was broadcast
     lead = g.ndim - len(shape)  # axes that broadcasting prepended
-    stretched = tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    return g.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+    stretched = tuple(i + lead for i, n in enumerate(shape)
+                      if n == 1 and g.shape[i + lead] != 1)  # size 1 -> more
+    summed = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
+    return summed.reshape(shape)
 
 
 def _keep_reduced_axes(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
@@ -198,9 +223,10 @@ _builtin("power", np.power, power_vjp, (
 
 
 def maximum_vjp(g, out, a, b):
-    """d l/da = g where a is the larger, d l/db = g where b is; ties split g evenly."""
+    """d l/da = g where a > b, d l/db = g where b > a; ties split g evenly."""
     share = g / (1.0 + (a == b))
-    return unbroadcast(share * (a == out), a.shape), unbroadcast(share * (b == out), b.shape)
+    return (unbroadcast(share * (a == out), a.shape),
+            unbroadcast(share * (b == out), b.shape))
 
 
 _builtin("maximum", np.maximum, maximum_vjp, (
@@ -215,7 +241,7 @@ _builtin("maximum", np.maximum, maximum_vjp, (
 
 
 def matmul_vjp(g, out, a, b):
-    """d l/dA = G Bᵀ,  d l/dB = Aᵀ G  (a 1-D operand acts as a 1-row / 1-column matrix)."""
+    """d l/dA = G Bᵀ,  d l/dB = Aᵀ G  (a 1-D a is a row, a 1-D b a column)."""
     A, B, G = a, b, g
     if b.ndim == 1:  # A @ b: b is a column, so G gains a last axis of size 1
         B, G = b[:, None], G[..., None]
@@ -358,9 +384,10 @@ _builtin("max", _max, max_vjp)
 
 def logsumexp(x, axis=None, keepdims=False):
     """log Σ exp(x) along `axis`, computed stably as m + log Σ exp(x - m) with m = max x."""
-    m = x.max(axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True, initial=-np.inf)  # -inf for an empty axis
     m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf) along the axis: no shift
-    out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log 0 = -inf: every entry -inf, or none
+        out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import functools
 import heapq
 import itertools
-from collections.abc import Callable, Sequence
+import operator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -96,16 +97,18 @@ def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def _operand(x: Any) -> tuple[Any, Any]:
-    """(value, what to record as the input) of one operand: a Tensor that needs a
-    gradient is recorded as itself, anything else by its value."""
+    """(value, what to record as the input) of one operand: a Tensor that
+    needs a gradient is recorded as itself, anything else by its value."""
     if isinstance(x, Tensor):
         return x.value, (x if x.requires_grad else x.value)
     value = _constant(x)
     return value, value
 
 
-def _record(t: Tensor, op: Primitive, x: Any, y: Any, params: dict | None) -> None:
-    """Write into t that primitive `op` computed it from inputs x and y (see the fields above)."""
+def _record(t: Tensor, op: Primitive, x: Any, y: Any,
+            params: dict | None) -> None:
+    """Write into t that primitive `op` computed it from inputs x and y
+    (see the fields above)."""
     t.requires_grad = True
     t._op = op
     t._x = x
@@ -143,11 +146,12 @@ def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
 
 
 def _binary(op: Primitive, a: Any, b: Any) -> Tensor:
-    """Apply binary primitive `op`; either side may be a Tensor or a constant."""
+    """Apply binary primitive `op`; either side may be a Tensor or constant."""
     av, a_in = _operand(a)
     bv, b_in = _operand(b)
     t = _leaf(_asarray(op.forward(av, bv)), False)
-    if (type(a_in) is Tensor or type(b_in) is Tensor) and _GRAD_ENABLED:  # a parent
+    has_parent = type(a_in) is Tensor or type(b_in) is Tensor
+    if has_parent and _GRAD_ENABLED:
         _record(t, op, a_in, b_in, None)
     return t
 
@@ -226,9 +230,10 @@ def apply(primitive: str | Primitive, *inputs: Any, **params: Any) -> Tensor:
         y = apply("sin", x)
     """
     prim = PRIMITIVES[primitive] if isinstance(primitive, str) else primitive
-    if len(inputs) not in (1, 2):
+    if not 1 <= len(inputs) <= prim.max_inputs:
         raise TypeError(
-            f"apply({prim.name!r}, ...): a primitive takes one or two inputs, got {len(inputs)}; "
+            f"apply({prim.name!r}, ...): {prim.name!r} takes "
+            f"{'one input' if prim.max_inputs == 1 else 'one or two inputs'}, got {len(inputs)}; "
             "pass other arguments as keyword parameters"
         )
     values, recorded = zip(*map(_operand, inputs))
@@ -237,6 +242,29 @@ def apply(primitive: str | Primitive, *inputs: Any, **params: Any) -> Tensor:
     if _GRAD_ENABLED and any(type(r) is Tensor for r in recorded):
         _record(t, prim, recorded[0], recorded[1] if len(recorded) == 2 else None, params or None)
     return t
+
+
+def _index_part(i: Any) -> Any:
+    """One part of an index, recorded as a copy if it is an array or list (so that
+    changing the caller's index array later cannot move the gradient)."""
+    if isinstance(i, Tensor):
+        raise TypeError(
+            "index with an integer or boolean array, not a Tensor (a Tensor holds floats): "
+            "use e.g. t[idx.value.astype(int)]"
+        )
+    if isinstance(i, (list, np.ndarray)):
+        return np.array(i)
+    return i
+
+
+def _comparison(compare: Callable[[Any, Any], Any]) -> Callable[[Tensor, Any], np.ndarray]:
+    """A comparison operator: a boolean ndarray of the values, as NumPy gives (not differentiable)."""
+
+    def method(self: Tensor, other: Any) -> np.ndarray:
+        return compare(self.value, other.value if isinstance(other, Tensor) else other)
+
+    method.__name__ = f"__{compare.__name__}__"
+    return method
 
 
 def _axis(axis: Any) -> Any:
@@ -266,6 +294,12 @@ class Tensor:
         )
     # Make NumPy defer to Tensor: `ndarray + Tensor` calls Tensor.__radd__, giving a Tensor.
     __array_ufunc__ = None
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TypeError(
+            "a Tensor is not converted to an ndarray implicitly (that would cut it from the "
+            "graph): use t.value for its array, or Tensor methods to stay differentiable"
+        )
 
     def __init__(self, value: Any, requires_grad: bool = True) -> None:
         if isinstance(value, Tensor):
@@ -319,6 +353,12 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.value)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The Tensors t[0], t[1], ... (differentiable), as iterating an array gives its rows."""
+        if self.value.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor")
+        return (self[i] for i in range(len(self.value)))
+
     def __bool__(self) -> bool:
         return bool(self.value)
 
@@ -334,7 +374,18 @@ class Tensor:
             tail = f", op={self._op.name!r}"
         else:
             tail = f", requires_grad={self.requires_grad}"
+        if self.value.dtype != np.float64:
+            tail += f", dtype={self.value.dtype}"
         return f"{prefix}{body}{tail})"
+
+    # ---- comparisons: boolean ndarrays, as in NumPy (they have no gradient) ------------
+    __lt__ = _comparison(np.less)
+    __le__ = _comparison(np.less_equal)
+    __gt__ = _comparison(np.greater)
+    __ge__ = _comparison(np.greater_equal)
+    __eq__ = _comparison(np.equal)  # type: ignore[assignment]
+    __ne__ = _comparison(np.not_equal)  # type: ignore[assignment]
+    __hash__ = object.__hash__  # by identity: the reverse pass keys dicts on Tensors
 
     # ---- operators ---------------------------------------------------------------------
     __add__ = _binary_method(PRIMITIVES["add"])
@@ -361,10 +412,10 @@ class Tensor:
         return self
 
     def __getitem__(self, index: Any) -> Tensor:
-        if isinstance(index, Tensor):
-            index = index.value
-        elif isinstance(index, tuple):
-            index = tuple(i.value if isinstance(i, Tensor) else i for i in index)
+        if isinstance(index, tuple):
+            index = tuple(_index_part(i) for i in index)
+        else:
+            index = _index_part(index)
         return _unary(_GETITEM, self, {"index": index})
 
     # ---- element-wise functions --------------------------------------------------------
@@ -419,13 +470,15 @@ class Tensor:
         """Forget the accumulated gradient (same as ``x.grad = None``)."""
         self.grad = None
 
-    def backward(self, gradient: Any = None, retain_grads: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_grads: bool = False,
+                 inputs: Sequence[Tensor] | None = None) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``gradient`` is dl/d(self), the vector in the vector-Jacobian product; it may be
         left out only for a one-element Tensor (it is then 1).  With
         ``retain_grads=True`` intermediate Tensors keep their ``.grad`` too (handy for
-        :func:`vjpgrad.draw_graph`).
+        :func:`vjpgrad.draw_graph`).  With ``inputs``, only those leaves get a gradient
+        (as in PyTorch); other leaves' ``.grad`` stay as they are.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -440,10 +493,12 @@ class Tensor:
                 )
             seed = np.ones(self.value.shape, self.value.dtype)
         else:
+            if isinstance(gradient, Tensor):
+                gradient = gradient.value
             seed = np.array(_float_array(gradient, "gradient"), dtype=self.value.dtype)  # a copy
             if seed.shape != self.shape:
                 raise ValueError(f"gradient has shape {seed.shape}, but the Tensor has shape {self.shape}")
-        _backward(self, seed, retain_grads)
+        _backward(self, seed, retain_grads, None if inputs is None else {id(t) for t in inputs})
 
 
 def _store_grad(t: Tensor, g: Any, handed_out: set) -> None:
@@ -451,7 +506,7 @@ def _store_grad(t: Tensor, g: Any, handed_out: set) -> None:
     no memory with any other gradient given out by this backward pass (`handed_out`
     holds their ids and their bases' ids), so the user may modify it in place."""
     if t.grad is not None:
-        t.grad = g = t.grad + g
+        t.grad = g = (t.grad + g).astype(t.value.dtype, copy=False)
     elif (type(g) is not _ndarray or g.dtype != t.value.dtype or not g.flags.writeable
             or id(g) in handed_out or (g.base is not None and id(g.base) in handed_out)):
         t.grad = g = np.array(g, dtype=t.value.dtype)
@@ -462,28 +517,33 @@ def _store_grad(t: Tensor, g: Any, handed_out: set) -> None:
         handed_out.add(id(g.base))
 
 
-def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
-    """The reverse pass: every node's VJP runs once, after all the nodes that use it.
+def _backward(root: Tensor, seed: np.ndarray, retain: bool,
+              only: set | None = None) -> None:
+    """The reverse pass: every node's VJP runs once, after all the nodes that
+    use it.
 
-    A node used by one operation has a complete gradient as soon as that operation's
-    VJP has run, so the pass goes on with it next (a second such parent waits on
-    `stack`).  A node used several times waits in `heap`, its gradient summed in
-    `grads`, and is taken out newest first (smallest sequence number): every node that
-    uses it is newer, so by then all have sent their share.
+    A node used by one operation has a complete gradient as soon as that
+    operation's VJP has run, so the pass goes on with it next (a second such
+    parent waits on `stack`).  A node used several times waits in `heap`, its
+    gradient summed in `grads`, and is taken out newest first (smallest
+    sequence number): every node that uses it is newer, so by then all have
+    sent their share.  At the end the leaves get their gradients (only those
+    whose id is in `only`, if given).
     """
     handed_out: set = set()
     if root._op is None:
-        _store_grad(root, seed, handed_out)
+        if only is None or id(root) in only:
+            _store_grad(root, seed, handed_out)
         return
     stack: list = []  # (node, its complete gradient)
-    heap: list = []
+    heap: list = []  # (sequence number, id, node): the id breaks ties
     grads: dict[Tensor, Any] = {}
-    leaves: dict[Tensor, Any] = {}  # leaf gradients, stored in .grad at the end
+    leaves: dict[Tensor, Any] = {}  # leaf gradients, stored at the end
     node, g = root, seed
     while True:
         if retain:
             _store_grad(node, g, handed_out)
-        next_node = next_g = None  # a parent whose gradient this VJP completed
+        next_node = next_g = None  # a parent whose gradient is now complete
         for p, gp in _parent_gradients(node, g):
             if p._op is None:  # a leaf
                 prev = leaves.get(p)
@@ -497,43 +557,62 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool) -> None:
                 prev = grads.get(p)
                 if prev is None:
                     grads[p] = gp
-                    heapq.heappush(heap, (p._seq, p))
+                    heapq.heappush(heap, (p._seq, id(p), p))
                 else:
                     grads[p] = prev + gp
-        # next: a parent just completed, else one on the stack, else the newest waiting node
+        # next: a parent just completed, else one from the stack, else the
+        # newest waiting node
         if next_node is not None:
             node, g = next_node, next_g
         elif stack:
             node, g = stack.pop()
         elif heap:
-            node = heapq.heappop(heap)[1]
+            node = heapq.heappop(heap)[2]
             g = grads.pop(node)
         else:
             break
     for leaf, g in leaves.items():
-        _store_grad(leaf, g, handed_out)
+        if only is None or id(leaf) in only:
+            _store_grad(leaf, g, handed_out)
 
 
-def _parent_gradients(node: Tensor, g: np.ndarray) -> Sequence[tuple[Tensor, Any]]:
-    """(parent, gradient) for each parent of `node`: the node's VJP at upstream gradient g."""
-    op, x, y, params, out = node._op, node._x, node._y, node._params, node.value
-    if op.trusted:  # vjpgrad's own primitives: the two common cases first
-        if y is None:  # one input, so it is the parent
-            grads = op.vjp(g, out, x.value) if params is None else op.vjp(g, out, x.value, **params)
-            return [(x, grads[0])]
-        if op.partials is not None:  # two inputs (and, for these, no keyword parameters):
-            if type(y) is not Tensor:  # y is a constant, so x is the parent
-                return [(x, op.partials[0](g, out, x.value, y))]
-            if type(x) is not Tensor:  # x is a constant, so y is the parent
-                return [(y, op.partials[1](g, out, x, y.value))]
-    inputs = _inputs(node)
-    args = _input_values(node)
-    if not op.trusted:  # a user's VJP is promised ndarrays, also for constants
-        args = [a if type(a) is _ndarray else _asarray(a, dtype=np.float64) for a in args]
-    grads = op.vjp(g, out, *args) if params is None else op.vjp(g, out, *args, **params)
-    if not op.trusted:  # ... and must return one gradient per input, shaped like it
-        grads = _checked(op, inputs, grads)
-    return [(inp, g_inp) for inp, g_inp in zip(inputs, grads) if type(inp) is Tensor]
+def _parent_gradients(node: Tensor, g: np.ndarray) -> list[tuple[Tensor, Any]]:
+    """(parent, gradient) for each parent of `node`: the node's VJP at
+    upstream gradient g."""
+    op, x, y, params = node._op, node._x, node._y, node._params
+    out = node.value
+    if not op.trusted:  # a user's primitive: its VJP is checked
+        return _user_parent_gradients(node, g)
+    if y is None:  # one input, so it is the parent
+        if params is None:
+            return [(x, op.vjp(g, out, x.value)[0])]
+        return [(x, op.vjp(g, out, x.value, **params)[0])]
+    if op.partials is not None:  # two inputs, no keyword parameters
+        if type(y) is not Tensor:  # y is a constant, so x is the parent
+            return [(x, op.partials[0](g, out, x.value, y))]
+        if type(x) is not Tensor:  # x is a constant, so y is the parent
+            return [(y, op.partials[1](g, out, x, y.value))]
+    grads = op.vjp(g, out, *_input_values(node), **(params or {}))
+    return [(p, gp) for p, gp in zip((x, y), grads) if type(p) is Tensor]
+
+
+def _user_parent_gradients(node: Tensor, g: np.ndarray) -> list[tuple[Tensor, Any]]:
+    """`_parent_gradients` for a primitive registered by the user: its VJP gets
+    ndarrays (also for constants) and a read-only g (other parents may share
+    it), and must return one gradient per input, shaped like it."""
+    op, inputs = node._op, _inputs(node)
+    args = [a if type(a) is _ndarray else _asarray(a, dtype=np.float64) for a in _input_values(node)]
+    g = _asarray(g).view()
+    g.flags.writeable = False
+    try:
+        grads = op.vjp(g, node.value, *args, **(node._params or {}))
+    except ValueError as error:
+        if "read-only" not in str(error):
+            raise
+        raise ValueError(f"the VJP of {op.name!r} modifies its argument g in place ({error}); "
+                         "return new arrays instead") from error
+    grads = _checked(op, inputs, grads)
+    return [(p, gp) for p, gp in zip(inputs, grads) if type(p) is Tensor]
 
 
 def _inputs(node: Tensor) -> tuple:
@@ -546,15 +625,19 @@ def _input_values(node: Tensor) -> list:
     return [x.value if type(x) is Tensor else x for x in _inputs(node)]
 
 
-def _checked(op: Primitive, inputs: tuple, grads: Any) -> tuple:
-    """A VJP must return one gradient per input, shaped like it (checked for user VJPs)."""
-    grads = tuple(grads)
+def _checked(op: Primitive, inputs: tuple, grads: Any) -> list:
+    """A VJP must return one gradient per input, shaped like it (checked for user VJPs);
+    the gradients of parents come back as float arrays."""
+    grads = list(grads)
     if len(grads) != len(inputs):
         raise ValueError(f"the VJP of {op.name!r} returned {len(grads)} gradients for {len(inputs)} inputs")
-    for x, gx in zip(inputs, grads):
-        if type(x) is Tensor and np.shape(gx) != x.value.shape:
+    for k, (x, gx) in enumerate(zip(inputs, grads)):
+        if type(x) is not Tensor:
+            continue
+        gx = grads[k] = _float_array(gx, f"gradient returned by the VJP of {op.name!r}")
+        if gx.shape != x.value.shape:
             raise ValueError(
-                f"the VJP of {op.name!r} returned a gradient of shape {np.shape(gx)} "
+                f"the VJP of {op.name!r} returned a gradient of shape {gx.shape} "
                 f"for an input of shape {x.value.shape}"
             )
     return grads
@@ -585,6 +668,11 @@ _GETITEM = PRIMITIVES["getitem"]
 class _GradMode:
     """Context manager and decorator that sets whether operations record a graph."""
 
+    def __new__(cls, func: Callable | None = None) -> Any:
+        if func is not None:  # used bare, as in `@no_grad`: wrap func
+            return cls()(func)
+        return super().__new__(cls)
+
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
         self._saved: list[bool] = []
@@ -610,14 +698,14 @@ class _GradMode:
 class no_grad(_GradMode):
     """``with no_grad():`` operations inside record no graph (results don't require grad)."""
 
-    def __init__(self) -> None:
+    def __init__(self, func: Callable | None = None) -> None:
         super().__init__(False)
 
 
 class enable_grad(_GradMode):
     """``with enable_grad():`` recording is on again, even inside ``no_grad()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, func: Callable | None = None) -> None:
         super().__init__(True)
 
 
@@ -635,37 +723,55 @@ def _is_float_array(a: Any) -> bool:
     return isinstance(a, np.ndarray) and a.dtype.kind == "f"
 
 
+def _constant_tensor(a: Any) -> Any:
+    """An argument that is not differentiated: a float array (or Tensor) becomes a Tensor
+    that does not require grad; anything else (labels, hyperparameters) stays as it is."""
+    return Tensor(a, requires_grad=False) if isinstance(a, Tensor) or _is_float_array(a) else a
+
+
+def _argument_positions(argnum: Any, n_args: int) -> tuple[int, ...]:
+    """The positions `argnum` names (an int or a tuple of ints, negative from the end)."""
+    nums = (argnum,) if not isinstance(argnum, (tuple, list)) else argnum
+    positions = []
+    for num in nums:
+        num = operator.index(num)
+        if not -n_args <= num < n_args:
+            raise ValueError(f"argnum {num} is out of range for a call with {n_args} positional arguments")
+        positions.append(num % n_args)
+    return tuple(positions)
+
+
 def value_and_grad(f: Callable[..., Tensor], argnum: int | Sequence[int] = 0) -> Callable[..., tuple]:
     """Return a function computing ``(f(*args), df/dargs[argnum])`` as ndarrays.
 
     ``f`` maps Tensors to a one-element Tensor.  The returned function is called with
     ndarrays (or numbers); argument ``argnum`` (an int, or a tuple of ints for a tuple of
-    gradients) becomes a Tensor that requires grad, other floating-point ndarrays become
-    Tensors that don't, and anything else (integer labels or indices, hyperparameters)
-    is passed as it is.
+    gradients; negative counts from the end) becomes a Tensor that requires grad, other
+    floating-point ndarrays (positional or keyword) become Tensors that don't, and
+    anything else (integer labels or indices, hyperparameters) is passed as it is.
+    Tensors that ``f`` uses from outside are left alone: their ``.grad`` is not changed.
     """
-    argnums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
+    single = not isinstance(argnum, (tuple, list))
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[np.ndarray, Any]:
-        targs = [
-            Tensor(a, requires_grad=True) if i in argnums
-            else Tensor(a, requires_grad=False) if isinstance(a, Tensor) or _is_float_array(a) else a
-            for i, a in enumerate(args)
-        ]
+        positions = _argument_positions(argnum, len(args))
+        targs = [Tensor(a, requires_grad=True) if i in positions else _constant_tensor(a)
+                 for i, a in enumerate(args)]
+        tkwargs = {name: _constant_tensor(a) for name, a in kwargs.items()}
         with enable_grad():
-            out = f(*targs, **kwargs)
+            out = f(*targs, **tkwargs)
         if not isinstance(out, Tensor):
             raise TypeError(f"f must return a Tensor, got {type(out).__name__}")
         if out.size != 1:
             raise ValueError(f"f must return a one-element Tensor, got shape {out.shape}")
         if out.requires_grad:
-            out.backward()
+            out.backward(inputs=[targs[i] for i in positions])
         grads = tuple(
             targs[i].grad if targs[i].grad is not None else np.zeros_like(targs[i].value)
-            for i in argnums
+            for i in positions
         )
-        return out.value, grads[0] if isinstance(argnum, int) else grads
+        return out.value, grads[0] if single else grads
 
     return wrapped
 

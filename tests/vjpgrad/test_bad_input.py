@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vjpgrad import Tensor, apply, grad, no_grad
+from vjpgrad import Tensor, apply, grad, no_grad, register_primitive
+from vjpgrad.primitives import PRIMITIVES
 
 
 @pytest.mark.parametrize(
@@ -87,14 +88,64 @@ def test_grad_of_non_scalar_or_non_tensor_function() -> None:
         grad(lambda x: 3.0)(np.ones(3))
 
 
-def test_numpy_functions_do_not_silently_drop_the_graph() -> None:
+@pytest.mark.parametrize("convert", [np.exp, np.asarray, np.array, lambda t: np.zeros(2) + np.asarray(t)])
+def test_numpy_functions_do_not_silently_drop_the_graph(convert) -> None:
     x = Tensor([1.0, 2.0])
     with pytest.raises(TypeError):
-        np.exp(x)
+        convert(x)
+
+
+def test_iterating_a_0d_tensor_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="0-d"):
+        list(Tensor(5.0))
+    with pytest.raises(TypeError, match="0-d"):
+        sum(Tensor(5.0))
+
+
+def test_indexing_with_a_tensor_is_a_type_error() -> None:
+    x = Tensor(np.arange(12.0).reshape(3, 4))
+    with pytest.raises(TypeError, match="not a Tensor"):
+        x[Tensor([0, 1])]
+    with pytest.raises(TypeError, match="not a Tensor"):
+        x[0, Tensor([0, 1])]
+
+
+@pytest.mark.parametrize("argnum", [2, -3, (0, 5)])
+def test_grad_argnum_out_of_range(argnum) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        grad(lambda a, b: (a * b).sum(), argnum=argnum)(np.ones(2), np.ones(2))
+
+
+def test_apply_refuses_more_inputs_than_the_primitive_takes() -> None:
+    x, y = Tensor([0.0, 1.0]), Tensor([5.0, 6.0])
+    with pytest.raises(TypeError, match="'exp' takes one input, got 2"):
+        apply("exp", x, y)  # np.exp would write its result into y (its `out`)
+    np.testing.assert_array_equal(y.value, [5.0, 6.0])
+    register_primitive("square_for_test", lambda x: x * x, lambda g, out, x: (2 * x * g,))
+    try:
+        with pytest.raises(TypeError, match="takes one input, got 2"):
+            apply("square_for_test", x, y)
+    finally:
+        del PRIMITIVES["square_for_test"]
+
+
+def test_a_user_vjp_that_modifies_g_in_place_is_stopped() -> None:
+    def relu_vjp_in_place(g, out, x):
+        g[x <= 0] = 0.0  # would also zero the gradient that `add` sends to x * 3
+        return (g,)
+
+    register_primitive("relu_in_place_for_test", lambda x: np.maximum(x, 0.0), relu_vjp_in_place)
+    try:
+        x = Tensor([-1.0, 2.0])
+        y = apply("relu_in_place_for_test", x) + x * 3.0
+        with pytest.raises(ValueError, match="modifies its argument g in place"):
+            y.backward(np.ones(2))
+    finally:
+        del PRIMITIVES["relu_in_place_for_test"]
 
 
 @pytest.mark.parametrize("n_inputs", [0, 3])
-def test_apply_takes_one_or_two_inputs(n_inputs: int) -> None:
+def test_apply_takes_one_or_two_inputs(n_inputs: int) -> None:  # "add" takes two
     x = Tensor([1.0, 2.0])
     with pytest.raises(TypeError, match=f"one or two inputs, got {n_inputs}.*keyword"):
         apply("add", *[x] * n_inputs)

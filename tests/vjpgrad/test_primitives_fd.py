@@ -273,13 +273,15 @@ def test_getitem_repeated_indices_accumulate() -> None:
     np.testing.assert_array_equal(y.grad, [[0, 0, 0], [0, 0, 2]])
 
 
-def test_getitem_boolean_mask_and_tensor_index() -> None:
+def test_getitem_boolean_mask_and_repeated_rows() -> None:
     x = np.random.default_rng(1).standard_normal((3, 4))
     mask = x > 0
     check_grad(lambda t: t[mask], x)
-    idx = Tensor([2, 0, 2], requires_grad=False)
     t = Tensor(x)
-    t[idx.value.astype(int)].sum().backward()
+    t[t > 0].sum().backward()  # a mask made by comparing the Tensor itself
+    np.testing.assert_array_equal(t.grad, mask)
+    t = Tensor(x)
+    t[[2, 0, 2]].sum().backward()
     np.testing.assert_array_equal(t.grad, np.array([[1.0] * 4, [0] * 4, [2.0] * 4]))
 
 

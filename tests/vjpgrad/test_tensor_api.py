@@ -365,3 +365,138 @@ def test_uses_count_each_time_a_tensor_is_a_parent() -> None:
     with no_grad():
         x * x
     assert x._uses == 4
+
+
+def test_grad_argnum_counts_from_the_end_when_negative() -> None:
+    f = lambda a, b: (a * b).sum()  # noqa: E731
+    a, b = np.ones(2), np.full(2, 3.0)
+    np.testing.assert_array_equal(grad(f, argnum=-1)(a, b), a)
+    np.testing.assert_array_equal(grad(f, argnum=np.int64(1))(a, b), a)
+    gb, ga = grad(f, argnum=(-1, 0))(a, b)
+    np.testing.assert_array_equal(ga, b)
+    np.testing.assert_array_equal(gb, a)
+
+
+def test_grad_wraps_keyword_arrays_like_positional_ones() -> None:
+    f = lambda w, X: (X.relu() @ w).sum()  # noqa: E731
+    X = np.array([[1.0, -2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(grad(f)(np.ones(2), X=X), grad(f)(np.ones(2), X))
+
+
+def test_grad_leaves_tensors_from_outside_alone() -> None:
+    W = Tensor(np.ones((2, 2)))
+    x = np.array([1.0, 2.0])
+    np.testing.assert_array_equal(grad(lambda x: (x @ W).sum())(x), [2.0, 2.0])
+    assert W.grad is None
+
+
+def test_backward_inputs_limits_the_leaves_that_get_a_gradient() -> None:
+    a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    (a * b).sum().backward(inputs=[b])
+    assert a.grad is None
+    np.testing.assert_array_equal(b.grad, [1.0, 2.0])
+    a.backward(np.ones(2), inputs=[b])  # backward on a leaf left out
+    assert a.grad is None
+
+
+def test_backward_takes_a_tensor_as_gradient() -> None:
+    x = Tensor([1.0, 2.0])
+    (x * 2.0).backward(Tensor([1.0, 10.0]))
+    np.testing.assert_array_equal(x.grad, [2.0, 20.0])
+
+
+def test_comparisons_give_boolean_arrays_as_in_numpy() -> None:
+    t = Tensor([0.0, 1.0, 2.0])
+    for got, expected in [(t == 1.0, [False, True, False]), (t != 1.0, [True, False, True]),
+                          (t < 1.0, [True, False, False]), (t >= Tensor([0.0, 2.0, 2.0]), [True, False, True]),
+                          (np.ones(3) > t, [True, False, False])]:
+        assert type(got) is np.ndarray and got.dtype == bool
+        np.testing.assert_array_equal(got, expected)
+    t[t > 0.5].sum().backward()  # a mask from a comparison
+    np.testing.assert_array_equal(t.grad, [0.0, 1.0, 1.0])
+    assert len({t, Tensor([0.0])}) == 2  # Tensors stay hashable, by identity
+
+
+def test_iterating_gives_differentiable_rows() -> None:
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    rows = list(x)
+    assert len(rows) == 2 and rows[1].shape == (2,)
+    (rows[0] * rows[1]).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[3.0, 4.0], [1.0, 2.0]])
+
+
+@pytest.mark.parametrize("index", [np.array([0, 0]), [0, 0]])
+def test_changing_the_index_after_indexing_does_not_move_the_gradient(index) -> None:
+    x = Tensor([1.0, 2.0, 3.0])
+    y = x[index]
+    index[0] = index[1] = 2  # the caller reuses its index array
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 0.0, 0.0])
+
+
+def test_float32_gradients_stay_float32_when_they_accumulate() -> None:
+    x = Tensor(np.ones(2, np.float32))
+    for _ in range(3):
+        (x * np.array([2.0, 2.0])).sum().backward()
+        assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0])
+
+
+def test_a_user_vjp_may_return_lists() -> None:
+    vjpgrad.register_primitive("square_list_for_test", lambda x: x * x,
+                               lambda g, out, x: ((2 * x * g).tolist(),))
+    try:
+        x = Tensor([1.0, 2.0])
+        (vjpgrad.apply("square_list_for_test", x) + vjpgrad.apply("square_list_for_test", x)).sum().backward()
+        np.testing.assert_array_equal(x.grad, [4.0, 8.0])  # summed, not concatenated
+    finally:
+        del vjpgrad.PRIMITIVES["square_list_for_test"]
+
+
+def test_no_grad_works_as_a_bare_decorator_too() -> None:
+    @no_grad
+    def bare(x):
+        return x * 2.0
+
+    @no_grad()
+    def called(x):
+        return x * 2.0
+
+    assert not bare(Tensor([1.0])).requires_grad and not called(Tensor([1.0])).requires_grad
+    assert bare.__name__ == "bare" and vjpgrad.is_grad_enabled()
+
+
+def test_logsumexp_over_an_empty_axis_is_minus_infinity() -> None:
+    x = Tensor(np.zeros((3, 0)))
+    y = x.logsumexp(axis=1)
+    np.testing.assert_array_equal(y.value, [-np.inf] * 3)
+    y.backward(np.ones(3))
+    assert x.grad.shape == (3, 0)
+
+
+def test_a_copied_node_can_be_used_beside_the_original() -> None:
+    import copy
+
+    x = Tensor([1.0, 2.0])
+    y = x * 2.0
+    c = copy.copy(y)
+    (y * y + c * c).sum().backward()  # both wait in the reverse pass with the same number
+    np.testing.assert_array_equal(x.grad, 16.0 * x.value)
+
+
+def test_repr_names_a_dtype_other_than_float64() -> None:
+    assert repr(Tensor(np.ones(2, np.float32))) == "Tensor([1., 1.], requires_grad=True, dtype=float32)"
+
+
+@pytest.mark.parametrize("base, exponent, d_base, d_exponent", [
+    (0.0, 0.0, 0.0, 0.0),     # d/da a^0 = 0 (not 0 * 0^-1 = nan); d/db 0^b at b=0: 0 by convention
+    (0.0, 2.0, 0.0, 0.0),     # d/da a^2 = 2a = 0; d/db 0^b = 0 for b > 0
+    (0.0, 1.0, 1.0, 0.0),
+    (-2.0, 3.0, 12.0, np.nan),  # negative base: d/db needs log(-2), nan as in NumPy
+    (3.0, 0.0, 0.0, np.log(3.0)),
+])
+def test_power_at_special_points(base, exponent, d_base, d_exponent) -> None:
+    a, b = Tensor(base), Tensor(exponent)
+    with np.errstate(invalid="ignore"):
+        (a**b).backward()
+    np.testing.assert_allclose([a.grad, b.grad], [d_base, d_exponent])
