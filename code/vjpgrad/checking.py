@@ -45,18 +45,44 @@ def numerical_jacobian(f: Callable[[np.ndarray], Any], x: Any, eps: float = 1e-6
     return jac.reshape(y.shape + x.shape)
 
 
-def _errors(approx: np.ndarray, exact: np.ndarray) -> tuple[float, float]:
-    """Largest absolute error and largest relative error |a - e| / |e| (over |e| > 0)."""
-    if approx.size == 0:
+def _failing(approx: np.ndarray, exact: np.ndarray, atol: float, rtol: float) -> np.ndarray:
+    """Where approx and exact differ by more than atol + rtol |exact|."""
+    return ~(np.abs(approx - exact) <= atol + rtol * np.abs(exact))
+
+
+def _errors(approx: np.ndarray, exact: np.ndarray, atol: float, rtol: float) -> tuple[float, float]:
+    """Largest absolute error and largest relative error |a - e| / |e| over the entries
+    that fail the tolerance (an entry within tolerance says nothing about the failure)."""
+    bad = _failing(approx, exact, atol, rtol)
+    if not bad.any():
         return 0.0, 0.0
-    err = np.abs(approx - exact)
+    err = np.abs(approx - exact)[bad]
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(exact != 0, err / np.abs(exact), np.where(err == 0, 0.0, np.inf))
+        rel = np.where(exact[bad] != 0, err / np.abs(exact[bad]), np.inf)
     return float(np.max(err)), float(np.max(rel))
 
 
 def _close(approx: np.ndarray, exact: np.ndarray, atol: float, rtol: float) -> bool:
-    return approx.shape == exact.shape and bool(np.all(np.abs(approx - exact) <= atol + rtol * np.abs(exact)))
+    return approx.shape == exact.shape and not _failing(approx, exact, atol, rtol).any()
+
+
+def _at_kink(f: Callable[[np.ndarray], float], x: np.ndarray, where: np.ndarray, eps: float) -> bool:
+    """Whether f's one-sided derivatives differ at some entry of x marked in `where`:
+    f has a kink there, so no gradient (and no finite difference) is right."""
+    x = np.array(x, dtype=np.float64)
+    flat, marked = x.reshape(-1), np.asarray(where).reshape(-1)
+    f0 = f(x.copy())
+    for j in np.flatnonzero(marked):
+        xj = flat[j]
+        h = eps * max(1.0, abs(xj))
+        flat[j] = xj + h
+        right = (f(x.copy()) - f0) / h
+        flat[j] = xj - h
+        left = (f0 - f(x.copy())) / h
+        flat[j] = xj
+        if abs(right - left) > 1e-3 * (1.0 + max(abs(right), abs(left))):
+            return True
+    return False
 
 
 def _graph_nodes(out: Tensor) -> list[Tensor]:
@@ -77,7 +103,8 @@ def _graph_nodes(out: Tensor) -> list[Tensor]:
 
 
 def _check_node(node: Tensor, rng: np.random.Generator, atol: float, rtol: float) -> str | None:
-    """Compare one node's VJP with finite differences of its forward; a message if they differ."""
+    """Compare one node's VJP with finite differences of its forward; a message if they
+    differ (starting "at a kink" when the forward has no derivative there)."""
     op, args, params = node._op, _input_values(node), node._params
     params = params or {}
     args = [np.array(a, dtype=np.float64) for a in args]
@@ -111,7 +138,11 @@ def _check_node(node: Tensor, rng: np.random.Generator, atol: float, rtol: float
 
             num = numerical_jacobian(along_input, a)
             if not _close(gk, num, atol, rtol):
-                abs_err, rel_err = _errors(gk, num)
+                if _at_kink(along_input, a, _failing(gk, num, atol, rtol), 1e-6):
+                    return (f"at a kink: {op.name!r} is not differentiable at its input {k} here "
+                            f"(one-sided differences differ) ({where}); its VJP follows a "
+                            "convention there (e.g. relu'(0) = 0): check at a point away from kinks")
+                abs_err, rel_err = _errors(gk, num, atol, rtol)
                 return (f"{label} of {op.name!r} disagrees with finite differences: max abs error "
                         f"{abs_err:.3g}, max rel error {rel_err:.3g} for input {k} of {len(args)} ({where})")
     return None
@@ -121,10 +152,12 @@ def check_grad(f: Callable[..., Tensor], *inputs: Any, atol: float = 1e-6, rtol:
                eps: float = 1e-6, seed: int = 0) -> None:
     """Check the reverse-mode gradient of ``f`` at ``inputs`` against central differences.
 
-    ``f`` maps Tensors to a Tensor; ``inputs`` are arrays (converted to float64).  For a
+    ``f`` maps Tensors to a Tensor; ``inputs`` are arrays (converted to float64), each
+    differentiated (pass constants such as integer labels inside ``f``).  For a
     non-scalar output a random upstream vector ``v`` is used (checking ``vᵀJ``).  Raises
     AssertionError giving the largest absolute and relative error and naming the first
-    primitive in the graph whose VJP disagrees with finite differences.
+    primitive in the graph whose VJP disagrees with finite differences.  Tensors that
+    ``f`` uses from outside keep their ``.grad``.
     """
     xs = [np.array(x.value if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
     rng = np.random.default_rng(seed)
@@ -135,7 +168,10 @@ def check_grad(f: Callable[..., Tensor], *inputs: Any, atol: float = 1e-6, rtol:
         raise TypeError(f"f must return a Tensor, got {type(out).__name__}")
     v = np.ones(out.shape) if out.size == 1 else rng.standard_normal(out.shape)
     if out.requires_grad:
-        out.backward(v)
+        try:
+            out.backward(v, inputs=ts)
+        except (ValueError, TypeError) as error:  # a VJP that breaks the reverse pass
+            _fail(out, rng, atol, rtol, f"the reverse pass failed: {error}")
     analytic = [t.grad if t.grad is not None else np.zeros_like(t.value) for t in ts]
 
     failures = []
@@ -148,27 +184,28 @@ def check_grad(f: Callable[..., Tensor], *inputs: Any, atol: float = 1e-6, rtol:
 
         num = numerical_jacobian(projected, x, eps)
         if not _close(analytic[i], num, atol, rtol):
-            failures.append((i, *_errors(analytic[i], num)))
-    if not failures:
-        return
+            failures.append((i, *_errors(analytic[i], num, atol, rtol)))
+    if failures:
+        abs_err = max(e[1] for e in failures)
+        rel_err = max(e[2] for e in failures)
+        _fail(out, rng, atol, rtol,
+              f"gradient check failed for input(s) {[e[0] for e in failures]}: max abs error "
+              f"{abs_err:.3g}, max rel error {rel_err:.3g} (atol={atol}, rtol={rtol})")
 
-    abs_err = max(e[1] for e in failures)
-    rel_err = max(e[2] for e in failures)
-    lines = [
-        f"gradient check failed for input(s) {[e[0] for e in failures]}: "
-        f"max abs error {abs_err:.3g}, max rel error {rel_err:.3g} (atol={atol}, rtol={rtol})"
-    ]
-    culprit = None
-    if out.requires_grad:
-        for node in _graph_nodes(out):
-            culprit = _check_node(node, rng, atol, rtol)
-            if culprit:
-                break
-    if culprit:
-        lines.append(culprit)
-    else:
-        lines.append(
-            "every primitive's VJP agrees with finite differences at its inputs; the function "
-            "may be non-differentiable here (a kink or tie), or compute outside the graph (.value)"
-        )
-    raise AssertionError("\n".join(lines))
+
+def _fail(out: Tensor, rng: np.random.Generator, atol: float, rtol: float, summary: str) -> None:
+    """Raise AssertionError: the summary, then the first primitive of out's graph whose VJP
+    disagrees with finite differences (one at a kink only if no VJP is wrong)."""
+    culprit = kink = None
+    for node in _graph_nodes(out) if out.requires_grad else []:
+        message = _check_node(node, rng, atol, rtol)
+        if message and message.startswith("at a kink"):
+            kink = kink or message
+        elif message:
+            culprit = message
+            break
+    reason = culprit or kink or (
+        "every primitive's VJP agrees with finite differences at its inputs; the function "
+        "may be non-differentiable here (a kink or tie), or compute outside the graph (.value)"
+    )
+    raise AssertionError(f"{summary}\n{reason}")
