@@ -326,17 +326,21 @@ def run(quick: bool = False, clock_name: str = "wall", use_autograd: bool = True
     return rows
 
 
+def _with_ratio(value: float | None, baseline: float) -> str:
+    """'value (ratio to baseline)', or 'n/a' for no value (no ratio to a zero baseline)."""
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" + (f" ({value / baseline:.2f}x)" if baseline else "")
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
     head = ["benchmark", "unit", "NumPy by hand", "vjpgrad", "HIPS autograd", "target", "measured", "met"]
     lines = []
     for r in rows:
-        ag = r["autograd"]
-        ratio_vg = r["vjpgrad"] / r["numpy"]
-        ratio_ag = None if ag is None else ag / r["numpy"]
         measured = f"{r['measured']:.2f} us/op" if "us/op" in r["target"] else f"{r['measured']:.3f}x"
         lines.append([
-            r["benchmark"], r["unit"], f"{r['numpy']:.3f}", f"{r['vjpgrad']:.3f} ({ratio_vg:.2f}x)",
-            "n/a" if ag is None else f"{ag:.3f} ({ratio_ag:.2f}x)", r["target"], measured,
+            r["benchmark"], r["unit"], f"{r['numpy']:.3f}", _with_ratio(r["vjpgrad"], r["numpy"]),
+            _with_ratio(r["autograd"], r["numpy"]), r["target"], measured,
             "-" if r["ok"] is None else "yes" if r["ok"] else "NO",
         ])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]

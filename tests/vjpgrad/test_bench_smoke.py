@@ -44,3 +44,13 @@ def test_benchmarked_steps_compute_the_same_update(kind: str) -> None:
 def test_benchmarked_chains_compute_the_same_gradient() -> None:
     x = np.array([0.1, -0.4, 0.7, 1.2])
     np.testing.assert_allclose(bench.numpy_chain(x, 50), bench.vjpgrad_chain(x, 50), rtol=1e-12)
+
+
+def test_the_table_prints_a_zero_baseline_without_a_ratio() -> None:
+    from vjpgrad.bench import format_table
+
+    row = {"benchmark": "MLP step, page faults per step", "unit": "count", "numpy": 0.0,
+           "vjpgrad": 12.0, "autograd": None, "target": "(for information)", "measured": 12.0,
+           "limit": None, "ok": None}
+    table = format_table([row])
+    assert "12.000" in table and "n/a" in table and "x)" not in table
