@@ -596,12 +596,14 @@ def _parent_gradients(node: Tensor, g: np.ndarray) -> list[tuple[Tensor, Any]]:
     return [(p, gp) for p, gp in zip((x, y), grads) if type(p) is Tensor]
 
 
-def _user_parent_gradients(node: Tensor, g: np.ndarray) -> list[tuple[Tensor, Any]]:
+def _user_parent_gradients(node: Tensor,
+                           g: np.ndarray) -> list[tuple[Tensor, Any]]:
     """`_parent_gradients` for a primitive registered by the user: its VJP gets
     ndarrays (also for constants) and a read-only g (other parents may share
     it), and must return one gradient per input, shaped like it."""
     op, inputs = node._op, _inputs(node)
-    args = [a if type(a) is _ndarray else _asarray(a, dtype=np.float64) for a in _input_values(node)]
+    args = [_asarray(a, dtype=np.float64) if type(a) is not _ndarray else a
+            for a in _input_values(node)]
     g = _asarray(g).view()
     g.flags.writeable = False
     try:
@@ -609,8 +611,8 @@ def _user_parent_gradients(node: Tensor, g: np.ndarray) -> list[tuple[Tensor, An
     except ValueError as error:
         if "read-only" not in str(error):
             raise
-        raise ValueError(f"the VJP of {op.name!r} modifies its argument g in place ({error}); "
-                         "return new arrays instead") from error
+        raise ValueError(f"the VJP of {op.name!r} modifies its argument g in "
+                         f"place ({error}); return new arrays instead") from error
     grads = _checked(op, inputs, grads)
     return [(p, gp) for p, gp in zip(inputs, grads) if type(p) is Tensor]
 
