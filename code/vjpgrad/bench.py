@@ -243,14 +243,17 @@ def peak_memory(fn: Callable[[], Any]) -> int:
         tracemalloc.stop()
 
 
-def page_faults(fn: Callable[[], Any], calls: int = 20) -> float:
-    """Minor page faults per call of fn: memory the allocator had given back to the
-    system and has to fault in again (on a virtual machine each costs microseconds)."""
-    fn()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(calls):
-        fn()
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
+def page_faults(runs: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
+    """Minor page faults per call of each function, over interleaved rounds: memory the
+    allocator had given back to the system and has to fault in again (on a virtual
+    machine each costs about a microsecond)."""
+    faults = dict.fromkeys(runs, 0)
+    for _ in range(rounds):
+        for name, fn in runs.items():
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            fn()
+            faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    return {name: count / rounds for name, count in faults.items()}
 
 
 # --------------------------------------------------------------------------------------
@@ -295,9 +298,9 @@ def run(quick: bool = False, clock_name: str = "wall", use_autograd: bool = True
     ratio = mem["vjpgrad"] / mem["numpy"]
     row("MLP step, peak memory", "MB", 1e-6, mem, "<= 1.3x NumPy", ratio, 1.3)
     if resource is not None:  # explains much of the MLP step's time on a virtual machine
-        faults = {name: page_faults(fn, calls=2 if quick else 20) for name, fn in runs.items()}
+        faults = page_faults(runs, rounds=2 if quick else 20)
         row("MLP step, page faults per step", "count", 1.0, faults, "(for information)",
-            faults["vjpgrad"] / max(faults["numpy"], 1.0), None)
+            faults["vjpgrad"] / faults["numpy"] if faults["numpy"] else float("nan"), None)
 
     # -- chains ----------------------------------------------------------------------------
     x = np.linspace(-1.0, 1.0, 4)
@@ -337,7 +340,12 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     head = ["benchmark", "unit", "NumPy by hand", "vjpgrad", "HIPS autograd", "target", "measured", "met"]
     lines = []
     for r in rows:
-        measured = f"{r['measured']:.2f} us/op" if "us/op" in r["target"] else f"{r['measured']:.3f}x"
+        if r["measured"] != r["measured"]:  # NaN: no ratio to a zero baseline
+            measured = "n/a"
+        elif "us/op" in r["target"]:
+            measured = f"{r['measured']:.2f} us/op"
+        else:
+            measured = f"{r['measured']:.3f}x"
         lines.append([
             r["benchmark"], r["unit"], f"{r['numpy']:.3f}", _with_ratio(r["vjpgrad"], r["numpy"]),
             _with_ratio(r["autograd"], r["numpy"]), r["target"], measured,
