@@ -21,6 +21,23 @@ def _as_values(y: Any) -> np.ndarray:
     return np.asarray(y.value if isinstance(y, Tensor) else y, dtype=np.float64)
 
 
+def _nudged(f: Callable[[np.ndarray], Any], x: np.ndarray, eps: float,
+            entries: Any) -> Any:
+    """For each flat index j in `entries`: (j, f(x + h e_j), f(x - h e_j), the steps
+    up and down as float64 represents them), with ``h = eps · max(1, |x_j|)``.
+    `x` is a float64 array; it is perturbed in place and restored."""
+    flat = x.reshape(-1)
+    for j in entries:
+        xj = flat[j]
+        h = eps * max(1.0, abs(xj))
+        flat[j] = up_x = xj + h
+        up = _as_values(f(x.copy()))
+        flat[j] = down_x = xj - h
+        down = _as_values(f(x.copy()))
+        flat[j] = xj
+        yield j, up, down, up_x - xj, xj - down_x
+
+
 def numerical_jacobian(f: Callable[[np.ndarray], Any], x: Any, eps: float = 1e-6) -> np.ndarray:
     """Jacobian of ``f`` at ``x`` by central differences, shape ``f(x).shape + x.shape``.
 
@@ -32,16 +49,8 @@ def numerical_jacobian(f: Callable[[np.ndarray], Any], x: Any, eps: float = 1e-6
     x = np.array(x, dtype=np.float64)  # a float64 copy we may perturb
     y = _as_values(f(x.copy()))
     jac = np.empty((y.size, x.size))
-    flat = x.reshape(-1)
-    for j in range(x.size):
-        xj = flat[j]
-        h = eps * max(1.0, abs(xj))
-        flat[j] = xj + h
-        up = _as_values(f(x.copy()))
-        flat[j] = xj - h
-        down = _as_values(f(x.copy()))
-        flat[j] = xj
-        jac[:, j] = ((up - down) / ((xj + h) - (xj - h))).reshape(-1)
+    for j, up, down, step_up, step_down in _nudged(f, x, eps, range(x.size)):
+        jac[:, j] = ((up - down) / (step_up + step_down)).reshape(-1)
     return jac.reshape(y.shape + x.shape)
 
 
@@ -70,16 +79,9 @@ def _at_kink(f: Callable[[np.ndarray], float], x: np.ndarray, where: np.ndarray,
     """Whether f's one-sided derivatives differ at some entry of x marked in `where`:
     f has a kink there, so no gradient (and no finite difference) is right."""
     x = np.array(x, dtype=np.float64)
-    flat, marked = x.reshape(-1), np.asarray(where).reshape(-1)
     f0 = f(x.copy())
-    for j in np.flatnonzero(marked):
-        xj = flat[j]
-        h = eps * max(1.0, abs(xj))
-        flat[j] = xj + h
-        right = (f(x.copy()) - f0) / h
-        flat[j] = xj - h
-        left = (f0 - f(x.copy())) / h
-        flat[j] = xj
+    for _, up, down, step_up, step_down in _nudged(f, x, eps, np.flatnonzero(where)):
+        right, left = (up - f0) / step_up, (f0 - down) / step_down
         if abs(right - left) > 1e-3 * (1.0 + max(abs(right), abs(left))):
             return True
     return False

@@ -88,7 +88,7 @@ def test_grad_of_non_scalar_or_non_tensor_function() -> None:
         grad(lambda x: 3.0)(np.ones(3))
 
 
-@pytest.mark.parametrize("convert", [np.exp, np.asarray, np.array, lambda t: np.zeros(2) + np.asarray(t)])
+@pytest.mark.parametrize("convert", [np.exp, np.asarray, np.array])
 def test_numpy_functions_do_not_silently_drop_the_graph(convert) -> None:
     x = Tensor([1.0, 2.0])
     with pytest.raises(TypeError):
