@@ -12,12 +12,13 @@ array([2., 4., 6.])
 from .checking import check_grad, numerical_jacobian
 from .drawing import draw_graph
 from .primitives import PRIMITIVES, Primitive, override_vjp, register_primitive, unbroadcast
-from .tensor import Tensor, apply, enable_grad, grad, is_grad_enabled, no_grad, value_and_grad
+from .tensor import Node, Tensor, apply, enable_grad, grad, is_grad_enabled, no_grad, value_and_grad
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "Node",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _input_values, enable_grad, no_grad
+from .tensor import Node, Tensor, _keeping_values, enable_grad, no_grad
 
 __all__ = ["numerical_jacobian", "check_grad"]
 
@@ -87,27 +87,28 @@ def _at_kink(f: Callable[[np.ndarray], float], x: np.ndarray, where: np.ndarray,
     return False
 
 
-def _graph_nodes(out: Tensor) -> list[Tensor]:
-    """The non-leaf Tensors of out's graph, inputs first.
+def _graph_nodes(out: Tensor) -> list[Node]:
+    """The operation nodes of out's graph, inputs first.
 
     Collects the nodes with an iterative walk, then sorts them by creation: a node is
     always created after its inputs, so creation order is a topological order.
     """
-    nodes: dict[int, Tensor] = {}
-    stack = [out]
+    nodes: dict[int, Node] = {}
+    stack = [out.node]
     while stack:
         node = stack.pop()
-        if node._op is None or id(node) in nodes:
+        if type(node) is not Node or id(node) in nodes:  # a leaf, a constant, or seen
             continue
         nodes[id(node)] = node
-        stack.extend(p for p in node.parents if p is not None)
-    return sorted(nodes.values(), key=lambda node: node._seq, reverse=True)  # _seq counts down
+        stack.extend(node.parents)
+    return sorted(nodes.values(), key=lambda node: node.seq, reverse=True)  # seq counts down
 
 
-def _check_node(node: Tensor, rng: np.random.Generator, atol: float, rtol: float) -> str | None:
+def _check_node(node: Node, rng: np.random.Generator, atol: float, rtol: float) -> str | None:
     """Compare one node's VJP with finite differences of its forward; a message if they
-    differ (starting "at a kink" when the forward has no derivative there)."""
-    op, args, params = node._op, _input_values(node), node._params
+    differ (starting "at a kink" when the forward has no derivative there).  The node
+    must keep its input values (record the graph inside `_keeping_values()`)."""
+    op, args, params = node.op, node.inputs, node.params
     params = params or {}
     args = [np.array(a, dtype=np.float64) for a in args]
     out = np.asarray(op.forward(*args, **params), dtype=np.float64)
@@ -163,7 +164,7 @@ def check_grad(f: Callable[..., Tensor], *inputs: Any, atol: float = 1e-6, rtol:
     """
     xs = [np.array(x.value if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
     rng = np.random.default_rng(seed)
-    with enable_grad():
+    with enable_grad(), _keeping_values():  # every node keeps its inputs, for _check_node
         ts = [Tensor(x) for x in xs]
         out = f(*ts)
     if not isinstance(out, Tensor):

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _input_values
+from .tensor import Node, Tensor, _is_stand_in
 
 __all__ = ["draw_graph"]
 
@@ -70,37 +70,51 @@ def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
 
     dot = graphviz.Digraph(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica", "fontsize": "10"})
     ids: dict[int, str] = {}
-    order: list[Tensor] = []
-    stack = [tensor]
+    order: list[Node | Tensor] = []  # operation nodes, and the leaves that need a gradient
+    stack: list = [tensor if tensor.node is None else tensor.node]
     while stack:  # iterative walk: deep graphs do not hit the recursion limit
-        t = stack.pop()
-        if id(t) in ids:
+        vertex = stack.pop()
+        if vertex is None or id(vertex) in ids:  # a constant, or seen
             continue
-        ids[id(t)] = f"t{len(ids)}"
-        order.append(t)
-        if t._op is not None:
-            stack.extend(p for p in t.parents if p is not None)
+        ids[id(vertex)] = f"t{len(ids)}"
+        order.append(vertex)
+        if type(vertex) is Node:
+            stack.extend(vertex.parents)
 
     n_const = 0
-    for t in order:
-        name = ids[id(t)]
-        fields = [f"shape {t.shape}", f"value {_fmt(t.value)}"]
-        if t.grad is not None:
-            fields.append(f"grad {_fmt(t.grad)}")
-        style = {} if t.requires_grad else {"style": "filled", "fillcolor": "#eeeeee"}
+    for vertex in order:
+        name = ids[id(vertex)]
+        value, grad, shape = _shown(vertex)
+        fields = [f"shape {shape}", "value not kept" if value is None else f"value {_fmt(value)}"]
+        if grad is not None:
+            fields.append(f"grad {_fmt(grad)}")
+        leaf_without_grad = type(vertex) is Tensor and not vertex.requires_grad
+        style = {"style": "filled", "fillcolor": "#eeeeee"} if leaf_without_grad else {}
         label = "|".join(_escape(f) for f in fields)  # fields stacked vertically:
         dot.node(name, label if rankdir == "LR" else "{" + label + "}", shape="record", **style)
-        if t._op is None:
+        if type(vertex) is not Node:
             continue
         op_name = name + "_op"
-        dot.node(op_name, t._op.name + _params_text(t._params), shape="ellipse")
+        dot.node(op_name, vertex.op.name + _params_text(vertex.params), shape="ellipse")
         dot.edge(op_name, name)
-        for p, a in zip(t.parents, _input_values(t)):
+        for p, a in zip(vertex.parents, vertex.inputs):
             if p is not None:
                 dot.edge(ids[id(p)], op_name)
             else:  # a constant operand, or a Tensor that needs no gradient
                 n_const += 1
                 cname = f"c{n_const}"
-                dot.node(cname, _escape(f"const {_fmt(a)}"), shape="record", style="filled", fillcolor="#eeeeee")
+                text = f"const shape {np.shape(a)}" if _is_stand_in(a) else f"const {_fmt(a)}"
+                dot.node(cname, _escape(text), shape="record", style="filled", fillcolor="#eeeeee")
                 dot.edge(cname, op_name)
     return dot
+
+
+def _shown(vertex: Node | Tensor) -> tuple[Any, Any, tuple[int, ...]]:
+    """(value, or None if not kept; gradient or None; shape) of a box in the drawing.
+
+    A node shows the output it keeps (a large output that its VJP does not read is
+    not kept: see Node)."""
+    if type(vertex) is Tensor:
+        return vertex.value, vertex.grad, vertex.shape
+    out = vertex.out
+    return (None if _is_stand_in(out) else out), vertex.grad, np.shape(out)

@@ -13,6 +13,10 @@ VJPs, so the derivative of every program is exactly as good as the functions bel
 They all live in one registry, :data:`PRIMITIVES`, and sit beside their forward
 definitions.
 
+Each built-in primitive also says which values its VJP reads: the inputs, the output,
+both, or only their shapes (``add``'s VJP needs no entries at all).  The recorded graph
+keeps just those, so memory that nothing else holds is freed during the forward pass.
+
 Binary primitives also register two *single-input* VJPs.  The reverse pass uses them
 when only one input needs a gradient (``x * 2.0``, or ``X @ W`` with data ``X``), so it
 never computes a gradient the result does not need; the tests check that they agree
@@ -46,12 +50,15 @@ class Primitive:
 
     ``partials`` (optional, binary primitives) holds one function per input computing
     only that input's gradient, with the same arguments as ``vjp``.  ``max_inputs`` is
-    1 or 2.  ``trusted`` is True for the built-in primitives (verified by the test
-    suite); for the others the reverse pass checks that the VJP returns one gradient
-    per input, shaped like it.
+    1 or 2.  ``reads_inputs`` and ``reads_output`` say whether the VJP reads the
+    entries of the inputs and of the output (if not, the graph keeps only their shapes).
+    ``trusted`` is True for the built-in primitives (verified by the test suite); for
+    the others the reverse pass checks that the VJP returns one gradient per input,
+    shaped like it.
     """
 
-    __slots__ = ("name", "forward", "vjp", "partials", "max_inputs", "trusted")
+    __slots__ = ("name", "forward", "vjp", "partials", "max_inputs", "reads_inputs",
+                 "reads_output", "trusted")
 
     def __init__(
         self,
@@ -65,6 +72,7 @@ class Primitive:
         self.vjp = vjp
         self.partials = partials
         self.max_inputs = _inputs_taken(vjp)
+        self.reads_inputs = self.reads_output = True
         self.trusted = False
 
     def __repr__(self) -> str:
@@ -111,15 +119,23 @@ def register_primitive(
     else:
         prim.forward, prim.vjp, prim.partials = forward, vjp, partials
         prim.max_inputs = _inputs_taken(vjp)
+    prim.reads_inputs = prim.reads_output = True
     prim.trusted = False
     return prim
 
 
 def _builtin(name: str, forward: Callable[..., Any], vjp: Callable[..., tuple],
-             partials: tuple[Callable[..., Any], ...] | None = None) -> None:
-    """Register one of vjpgrad's own primitives (their VJPs are verified by the tests)."""
+             partials: tuple[Callable[..., Any], ...] | None = None,
+             reads: str = "inputs and output") -> None:
+    """Register one of vjpgrad's own primitives (their VJPs are verified by the tests).
+
+    `reads` names the values whose entries the VJP reads: "inputs", "output",
+    "inputs and output", or "shapes" (neither).
+    """
     prim = register_primitive(name, forward, vjp, partials)
     prim.max_inputs = 2 if partials else 1
+    prim.reads_inputs = reads in ("inputs", "inputs and output")
+    prim.reads_output = reads in ("output", "inputs and output")
     prim.trusted = True
 
 
@@ -134,12 +150,13 @@ def override_vjp(name: str, vjp: Callable[..., tuple]) -> Iterator[Primitive]:
             check_grad(lambda x: (x * x).sum(), np.ones(3))
     """
     prim = PRIMITIVES[name]
-    saved = prim.vjp, prim.partials, prim.trusted
+    saved = prim.vjp, prim.partials, prim.reads_inputs, prim.reads_output, prim.trusted
     prim.vjp, prim.partials, prim.trusted = vjp, None, False  # use `vjp` for every input
+    prim.reads_inputs = prim.reads_output = True  # `vjp` may read any value
     try:
         yield prim
     finally:
-        prim.vjp, prim.partials, prim.trusted = saved
+        prim.vjp, prim.partials, prim.reads_inputs, prim.reads_output, prim.trusted = saved
 
 
 def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -169,12 +186,13 @@ def add_vjp(g, out, a, b):
     return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
 
 
-# register: name, forward, VJP, and the two single-input VJPs (the same formulas, one
-# input at a time) that the reverse pass uses when only one input needs a gradient
+# register: name, forward, VJP, the two single-input VJPs (the same formulas, one
+# input at a time) that the reverse pass uses when only one input needs a gradient,
+# and which values the VJP reads (add's reads only shapes)
 _builtin("add", np.add, add_vjp, (
     lambda g, out, a, b: unbroadcast(g, a.shape),
     lambda g, out, a, b: unbroadcast(g, b.shape),
-))
+), reads="shapes")
 
 
 def subtract_vjp(g, out, a, b):
@@ -185,7 +203,7 @@ def subtract_vjp(g, out, a, b):
 _builtin("subtract", np.subtract, subtract_vjp, (
     lambda g, out, a, b: unbroadcast(g, a.shape),
     lambda g, out, a, b: unbroadcast(-g, b.shape),
-))
+), reads="shapes")
 
 
 def multiply_vjp(g, out, a, b):
@@ -196,7 +214,7 @@ def multiply_vjp(g, out, a, b):
 _builtin("multiply", np.multiply, multiply_vjp, (
     lambda g, out, a, b: unbroadcast(g * b, a.shape),
     lambda g, out, a, b: unbroadcast(g * a, b.shape),
-))
+), reads="inputs")
 
 
 def divide_vjp(g, out, a, b):
@@ -207,7 +225,7 @@ def divide_vjp(g, out, a, b):
 _builtin("divide", np.divide, divide_vjp, (
     lambda g, out, a, b: unbroadcast(g / b, a.shape),
     lambda g, out, a, b: unbroadcast(-g * out / b, b.shape),
-))
+), reads="inputs and output")
 
 
 def power_vjp(g, out, a, b):
@@ -219,7 +237,7 @@ def power_vjp(g, out, a, b):
 _builtin("power", np.power, power_vjp, (
     lambda g, out, a, b: unbroadcast(g * b * a ** np.where(b == 0, 1.0, b - 1.0), a.shape),
     lambda g, out, a, b: unbroadcast(g * out * np.log(np.where(a == 0, 1.0, a)), b.shape),
-))
+), reads="inputs and output")
 
 
 def maximum_vjp(g, out, a, b):
@@ -232,7 +250,7 @@ def maximum_vjp(g, out, a, b):
 _builtin("maximum", np.maximum, maximum_vjp, (
     lambda g, out, a, b: unbroadcast(g / (1.0 + (a == b)) * (a == out), a.shape),
     lambda g, out, a, b: unbroadcast(g / (1.0 + (a == b)) * (b == out), b.shape),
-))
+), reads="inputs and output")
 
 
 # --------------------------------------------------------------------------------------
@@ -273,7 +291,7 @@ def _matmul_vjp_b(g, out, a, b):
     return unbroadcast(A.swapaxes(-1, -2) @ G, B.shape).reshape(b.shape)
 
 
-_builtin("matmul", np.matmul, matmul_vjp, (_matmul_vjp_a, _matmul_vjp_b))
+_builtin("matmul", np.matmul, matmul_vjp, (_matmul_vjp_a, _matmul_vjp_b), reads="inputs")
 
 
 # --------------------------------------------------------------------------------------
@@ -286,7 +304,7 @@ def negative_vjp(g, out, x):
     return (-g,)
 
 
-_builtin("negative", np.negative, negative_vjp)
+_builtin("negative", np.negative, negative_vjp, reads="shapes")
 
 
 def exp_vjp(g, out, x):
@@ -294,7 +312,7 @@ def exp_vjp(g, out, x):
     return (g * out,)
 
 
-_builtin("exp", np.exp, exp_vjp)
+_builtin("exp", np.exp, exp_vjp, reads="output")
 
 
 def log_vjp(g, out, x):
@@ -302,7 +320,7 @@ def log_vjp(g, out, x):
     return (g / x,)
 
 
-_builtin("log", np.log, log_vjp)
+_builtin("log", np.log, log_vjp, reads="inputs")
 
 
 def tanh_vjp(g, out, x):
@@ -310,7 +328,7 @@ def tanh_vjp(g, out, x):
     return (g * (1.0 - out * out),)
 
 
-_builtin("tanh", np.tanh, tanh_vjp)
+_builtin("tanh", np.tanh, tanh_vjp, reads="output")
 
 
 def sigmoid(x):
@@ -323,7 +341,7 @@ def sigmoid_vjp(g, out, x):
     return (g * out * (1.0 - out),)
 
 
-_builtin("sigmoid", sigmoid, sigmoid_vjp)
+_builtin("sigmoid", sigmoid, sigmoid_vjp, reads="output")
 
 
 def relu(x):
@@ -332,11 +350,11 @@ def relu(x):
 
 
 def relu_vjp(g, out, x):
-    """d l/dx = g where x > 0, else 0  (so relu'(0) = 0)."""
-    return (g * (x > 0),)
+    """d l/dx = g where x > 0 (that is, where out > 0), else 0; relu'(0) = 0."""
+    return (g * (out > 0),)
 
 
-_builtin("relu", relu, relu_vjp)
+_builtin("relu", relu, relu_vjp, reads="output")
 
 
 # --------------------------------------------------------------------------------------
@@ -353,7 +371,7 @@ def sum_vjp(g, out, x, axis=None, keepdims=False):
     return (np.broadcast_to(_keep_reduced_axes(g, axis, keepdims), x.shape),)
 
 
-_builtin("sum", _sum, sum_vjp)
+_builtin("sum", _sum, sum_vjp, reads="shapes")
 
 
 def _mean(x, axis=None, keepdims=False):
@@ -366,7 +384,7 @@ def mean_vjp(g, out, x, axis=None, keepdims=False):
     return (np.broadcast_to(_keep_reduced_axes(g, axis, keepdims) / n, x.shape),)
 
 
-_builtin("mean", _mean, mean_vjp)
+_builtin("mean", _mean, mean_vjp, reads="shapes")
 
 
 def _max(x, axis=None, keepdims=False):
@@ -379,7 +397,7 @@ def max_vjp(g, out, x, axis=None, keepdims=False):
     return (_keep_reduced_axes(g, axis, keepdims) * at_max / at_max.sum(axis=axis, keepdims=True),)
 
 
-_builtin("max", _max, max_vjp)
+_builtin("max", _max, max_vjp, reads="inputs and output")
 
 
 def logsumexp(x, axis=None, keepdims=False):
@@ -397,7 +415,7 @@ def logsumexp_vjp(g, out, x, axis=None, keepdims=False):
     return (g * np.exp(x - out),)
 
 
-_builtin("logsumexp", logsumexp, logsumexp_vjp)
+_builtin("logsumexp", logsumexp, logsumexp_vjp, reads="inputs and output")
 
 
 # --------------------------------------------------------------------------------------
@@ -410,7 +428,7 @@ def reshape_vjp(g, out, x, shape=None):
     return (g.reshape(x.shape),)
 
 
-_builtin("reshape", lambda x, shape: np.reshape(x, shape), reshape_vjp)
+_builtin("reshape", lambda x, shape: np.reshape(x, shape), reshape_vjp, reads="shapes")
 
 
 def transpose_vjp(g, out, x, axes=None):
@@ -418,7 +436,7 @@ def transpose_vjp(g, out, x, axes=None):
     return (g.transpose(None if axes is None else np.argsort(np.mod(axes, x.ndim))),)
 
 
-_builtin("transpose", lambda x, axes=None: np.transpose(x, axes), transpose_vjp)
+_builtin("transpose", lambda x, axes=None: np.transpose(x, axes), transpose_vjp, reads="shapes")
 
 
 def getitem_vjp(g, out, x, index=None):
@@ -428,4 +446,4 @@ def getitem_vjp(g, out, x, index=None):
     return (dx,)
 
 
-_builtin("getitem", lambda x, index: x[index], getitem_vjp)
+_builtin("getitem", lambda x, index: x[index], getitem_vjp, reads="shapes")

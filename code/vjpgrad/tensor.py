@@ -1,17 +1,22 @@
 """The Tensor, the recorded graph and the reverse pass.
 
 A :class:`Tensor` wraps an ndarray.  Every operation on Tensors that require a gradient
-calls a primitive's forward (see :mod:`vjpgrad.primitives`) and records, in the result,
-which primitive made it and from which inputs.  :meth:`Tensor.backward` then walks that
-graph once, from the output back to the leaves, calling each primitive's VJP exactly
-once, in an order where every node's gradient is complete before it is used.
+calls a primitive's forward (see :mod:`vjpgrad.primitives`) and records a :class:`Node`,
+the *operation node*: which primitive ran, on which inputs, and what its VJP will need.
+The result Tensor points to that node.  :meth:`Tensor.backward` then walks the nodes
+once, from the output back to the leaves, calling each primitive's VJP exactly once, in
+an order where every node's gradient is complete before it is used.
 
-The walk is iterative (no recursion, so a 100,000-node chain is fine) and each node's
-gradient is released as soon as its VJP has run.
+A node keeps only the values its VJP reads (``add`` keeps none, ``exp`` keeps its
+output), so a value that the program no longer holds and no VJP needs is freed at once,
+as in PyTorch and HIPS autograd.  The walk is iterative (no recursion, so a
+100,000-node chain is fine) and each node's gradient is released as soon as its VJP has
+run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import heapq
 import itertools
@@ -25,6 +30,7 @@ from .primitives import PRIMITIVES, Primitive
 
 __all__ = [
     "Tensor",
+    "Node",
     "apply",
     "no_grad",
     "enable_grad",
@@ -39,6 +45,9 @@ _new = object.__new__
 
 # Whether operations record a graph; switched off by `no_grad`.
 _GRAD_ENABLED = True
+
+# Whether nodes keep every value, not only those their VJP reads (see `_keeping_values`).
+_KEEP_ALL_VALUES = False
 
 # Every recorded node gets the next number of this count-down: a node is always made
 # after its inputs, so it has a smaller number than they do, and processing nodes
@@ -71,132 +80,186 @@ def _leaf(value: np.ndarray, requires_grad: bool) -> Tensor:
     """A new leaf Tensor holding `value` (no checks: for values vjpgrad computed itself)."""
     t = _new(Tensor)
     t.value = value
-    t.grad = None
+    t._grad = None
     t.requires_grad = requires_grad
-    t._op = None
-    t._uses = 0
+    t._node = None
     return t
 
 
-# The forward helpers below are the hot path of every operation, so they build the
-# result inline.  A result computed with recording on keeps, besides its value:
-#   _op       the Primitive that made it (None for a leaf),
-#   _x, _y    its first and second input (a primitive has one or two; _y is None for
-#             one): the Tensor itself when that input needs a gradient (a *parent*),
-#             otherwise the input's value (a constant, or the value of a Tensor with
-#             requires_grad=False),
-#   _params   the primitive's keyword parameters (or None), and
-#   _seq      its sequence number (see `_next_seq`).
-# (Two fields rather than a tuple of inputs: one object less per operation, which a
-# long graph feels, in memory and in the time Python's garbage collector spends on it.)
-# An input is a parent exactly when it is recorded as a Tensor (`type(x) is Tensor`;
-# Tensor has no subclasses).  A parent is recorded as itself, not its value, so its
-# VJP reads `parent.value` when backward() runs.
-# `_uses` counts how many times a Tensor is a parent of a recorded operation (`x * x`
-# counts twice): the reverse pass hands the gradient of a Tensor used once straight on.
+class Node:
+    """An operation node: one application of a primitive, recorded for the reverse pass.
+
+    ``op`` is the :class:`Primitive` and ``params`` its keyword parameters (or None).
+    A primitive has one or two inputs, x and y.  For each, the node keeps its *parent*
+    (``x``, ``y``): the Node that computed the input, the input Tensor itself if it is
+    a leaf that needs a gradient, or None if it needs none (a constant, or a Tensor
+    with ``requires_grad=False``); for a one-input primitive ``y`` is ``_NO_INPUT``.
+    ``out``, ``x_value`` and ``y_value`` are the output and the input values as the VJP
+    will get them: a large value whose entries the VJP does not read is kept as a
+    stand-in of the same shape and dtype that takes no memory.  ``uses`` counts the
+    operations that have this node as a parent, ``seq`` says when it was made (see
+    ``_next_seq``), and ``grad`` is its gradient once ``backward(retain_grads=True)``
+    has run (the ``.grad`` of the Tensor it computed).
+
+    (Fields rather than tuples of parents and values: one object per operation rather
+    than three, which a long graph feels, above all in the time Python's garbage
+    collector spends on it.)
+    """
+
+    __slots__ = ("op", "params", "x", "y", "out", "x_value", "y_value", "seq", "uses", "grad")
+
+    @property
+    def parents(self) -> tuple[Node | Tensor | None, ...]:
+        """The parent of each input (see above)."""
+        return (self.x,) if self.y is _NO_INPUT else (self.x, self.y)
+
+    @property
+    def inputs(self) -> tuple[Any, ...]:
+        """The value of each input, as kept for the VJP (see above)."""
+        return (self.x_value,) if self.y is _NO_INPUT else (self.x_value, self.y_value)
+
+    def __repr__(self) -> str:
+        return f"Node({self.op.name!r}, inputs={len(self.parents)})"
+
+
+class _NoInput:
+    def __repr__(self) -> str:
+        return "_NO_INPUT"
+
+
+_NO_INPUT = _NoInput()  # Node.y (and Node.y_value) of a one-input primitive
+
+
+@functools.lru_cache(maxsize=None)
+def _zero(dtype: np.dtype) -> np.ndarray:
+    return np.zeros((), dtype)
+
+
+@functools.lru_cache(maxsize=1024)
+def _stand_in(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    return np.broadcast_to(_zero(dtype), shape)  # read-only, every entry the one zero
+
+
+# Arrays with fewer entries than this are kept whole even when no VJP reads them:
+# that costs little memory, and less time than making a stand-in.
+_STAND_IN_MIN_SIZE = 1024
+
+
+def _shape_only(value: Any) -> Any:
+    """What a node keeps of a value whose entries its VJP does not read: for a large
+    array, a stand-in of the same shape and dtype that takes no memory, so the array
+    itself is freed when the program drops it; anything else as it is."""
+    if type(value) is not _ndarray or value.size < _STAND_IN_MIN_SIZE:
+        return value
+    return _stand_in(value.shape, value.dtype)
+
+
+def _is_stand_in(value: Any) -> bool:
+    return type(value) is _ndarray and value.base is _zero(value.dtype)
+
+
+@contextlib.contextmanager
+def _keeping_values() -> Iterator[None]:
+    """Inside, nodes keep every value (check_grad re-checks each node's VJP with them)."""
+    global _KEEP_ALL_VALUES
+    saved, _KEEP_ALL_VALUES = _KEEP_ALL_VALUES, True
+    try:
+        yield
+    finally:
+        _KEEP_ALL_VALUES = saved
 
 
 def _operand(x: Any) -> tuple[Any, Any]:
-    """(value, what to record as the input) of one operand: a Tensor that
-    needs a gradient is recorded as itself, anything else by its value."""
+    """(value, parent) of one operand.  The parent is what the graph links to:
+    the Node that computed x, or x itself if it is a leaf; None if x needs no
+    gradient (a constant, or a Tensor with requires_grad=False)."""
     if isinstance(x, Tensor):
-        return x.value, (x if x.requires_grad else x.value)
-    value = _constant(x)
-    return value, value
+        if not x.requires_grad:
+            return x.value, None
+        return x.value, (x if x._node is None else x._node)
+    return _constant(x), None
 
 
-def _record(t: Tensor, op: Primitive, x: Any, y: Any,
-            params: dict | None) -> None:
-    """Write into t that primitive `op` computed it from inputs x and y
-    (see the fields above)."""
+def _record(t: Tensor, op: Primitive, x: Any, x_value: Any, y: Any = _NO_INPUT,
+            y_value: Any = _NO_INPUT, params: dict | None = None) -> None:
+    """Make t the output of a new node: primitive `op` applied to inputs with
+    parents x, y and values x_value, y_value (see Node)."""
+    node = _new(Node)
+    node.op = op
+    node.params = params
+    node.x = x
+    node.y = y
+    if _KEEP_ALL_VALUES or op.reads_output:
+        node.out = t.value
+    else:
+        node.out = _shape_only(t.value)
+    if _KEEP_ALL_VALUES or op.reads_inputs:
+        node.x_value, node.y_value = x_value, y_value
+    else:
+        node.x_value, node.y_value = _shape_only(x_value), _shape_only(y_value)
+    node.seq = _next_seq()
+    node.uses = 0
+    node.grad = None
+    if type(x) is Node:
+        x.uses += 1
+    if type(y) is Node:
+        y.uses += 1
     t.requires_grad = True
-    t._op = op
-    t._x = x
-    t._y = y
-    t._params = params
-    t._seq = _next_seq()
-    if type(x) is Tensor:
-        x._uses += 1
-    if type(y) is Tensor:
-        y._uses += 1
+    t._node = node
 
 
 def _unary(op: Primitive, x: Tensor, params: dict | None = None) -> Tensor:
-    """Apply a one-input primitive to Tensor x (the steps of `_binary`, inline for speed)."""
+    """Apply a one-input primitive to Tensor x."""
     v = x.value
     out = op.forward(v) if params is None else op.forward(v, **params)
     if type(out) is not _ndarray:
         out = _asarray(out)  # NumPy returns scalars for 0-d results
-    t = _new(Tensor)
-    t.value = out
-    t.grad = None
-    t._uses = 0
+    t = _new(Tensor)  # _leaf(out, False), inline: this is the hot path
+    t.value, t._grad, t.requires_grad, t._node = out, None, False, None
     if x.requires_grad and _GRAD_ENABLED:
-        t.requires_grad = True
-        t._op = op
-        t._x = x
-        t._y = None
-        t._params = params
-        t._seq = _next_seq()
-        x._uses += 1
-    else:
-        t.requires_grad = False
-        t._op = None
+        _record(t, op, x if x._node is None else x._node, v, params=params)
     return t
 
 
 def _binary(op: Primitive, a: Any, b: Any) -> Tensor:
     """Apply binary primitive `op`; either side may be a Tensor or constant."""
-    av, a_in = _operand(a)
-    bv, b_in = _operand(b)
+    av, a_parent = _operand(a)
+    bv, b_parent = _operand(b)
     t = _leaf(_asarray(op.forward(av, bv)), False)
-    has_parent = type(a_in) is Tensor or type(b_in) is Tensor
-    if has_parent and _GRAD_ENABLED:
-        _record(t, op, a_in, b_in, None)
+    if (a_parent is not None or b_parent is not None) and _GRAD_ENABLED:
+        _record(t, op, a_parent, av, b_parent, bv)
     return t
 
 
 def _binary_method(op: Primitive, reflected: bool = False) -> Callable[[Tensor, Any], Tensor]:
     """The Tensor method ``self <op> other`` (or ``other <op> self`` when reflected).
 
-    The steps of `_binary`, written out inline for speed: operators are the hot path.
+    The steps of `_binary`, with the common cases first: operators are the hot path.
     """
 
     def method(self: Tensor, other: Any) -> Tensor:
         kind = type(other)
         if kind is float or kind is int:
-            ov = o_in = other
-        elif kind is Tensor or isinstance(other, Tensor):
+            ov, o_parent = other, None
+        elif kind is Tensor:
             ov = other.value
-            o_in = other if other.requires_grad else ov
+            o_parent = None if not other.requires_grad else (
+                other if other._node is None else other._node)
         else:
-            ov = o_in = _constant(other)
+            ov, o_parent = _operand(other)
         sv = self.value
+        s_parent = None if not self.requires_grad else (
+            self if self._node is None else self._node)
         out = op.forward(ov, sv) if reflected else op.forward(sv, ov)
         if type(out) is not _ndarray:
             out = _asarray(out)
-        t = _new(Tensor)
-        t.value = out
-        t.grad = None
-        t._uses = 0
-        # `o_in is not ov`: other is recorded as itself, not by its value (a parent)
-        if (self.requires_grad or o_in is not ov) and _GRAD_ENABLED:
-            s_in = self if self.requires_grad else sv
-            t.requires_grad = True
-            t._op = op
+        t = _new(Tensor)  # _leaf(out, False), inline
+        t.value, t._grad, t.requires_grad, t._node = out, None, False, None
+        if (s_parent is not None or o_parent is not None) and _GRAD_ENABLED:
             if reflected:
-                t._x, t._y = o_in, s_in
+                _record(t, op, o_parent, ov, s_parent, sv)
             else:
-                t._x, t._y = s_in, o_in
-            t._params = None
-            t._seq = _next_seq()
-            if s_in is self:
-                self._uses += 1
-            if o_in is not ov:
-                other._uses += 1
-        else:
-            t.requires_grad = False
-            t._op = None
+                _record(t, op, s_parent, sv, o_parent, ov)
         return t
 
     method.__name__ = f"__r{op.name}__" if reflected else f"__{op.name}__"
@@ -236,11 +299,13 @@ def apply(primitive: str | Primitive, *inputs: Any, **params: Any) -> Tensor:
             f"{'one input' if prim.max_inputs == 1 else 'one or two inputs'}, got {len(inputs)}; "
             "pass other arguments as keyword parameters"
         )
-    values, recorded = zip(*map(_operand, inputs))
-    out = _float_array(prim.forward(*values, **params), f"result of {prim.name!r}")
-    t = _leaf(out, False)
-    if _GRAD_ENABLED and any(type(r) is Tensor for r in recorded):
-        _record(t, prim, recorded[0], recorded[1] if len(recorded) == 2 else None, params or None)
+    values, parents = zip(*map(_operand, inputs))
+    t = _leaf(_float_array(prim.forward(*values, **params), f"result of {prim.name!r}"), False)
+    if _GRAD_ENABLED and any(p is not None for p in parents):
+        if len(inputs) == 1:
+            _record(t, prim, parents[0], values[0], params=params or None)
+        else:
+            _record(t, prim, parents[0], values[0], parents[1], values[1], params or None)
     return t
 
 
@@ -285,7 +350,7 @@ class Tensor:
     in ``.grad`` (accumulated across calls, as in PyTorch; reset with ``zero_grad()``).
     """
 
-    __slots__ = ("value", "grad", "requires_grad", "_op", "_x", "_y", "_params", "_seq", "_uses")
+    __slots__ = ("value", "_grad", "requires_grad", "_node")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         raise TypeError(
@@ -305,10 +370,9 @@ class Tensor:
         if isinstance(value, Tensor):
             value = value.value
         self.value: np.ndarray = _float_array(value)
-        self.grad: np.ndarray | None = None
+        self._grad: np.ndarray | None = None
         self.requires_grad: bool = bool(requires_grad)
-        self._op: Primitive | None = None
-        self._uses = 0
+        self._node: Node | None = None
 
     # ---- array attributes --------------------------------------------------------------
     @property
@@ -333,22 +397,38 @@ class Tensor:
         return self.transpose()
 
     @property
+    def grad(self) -> np.ndarray | None:
+        """d(output)/d(self) after ``output.backward()``: summed over calls for a leaf;
+        for a computed Tensor, kept (on its node) only by ``backward(retain_grads=True)``."""
+        return self._grad if self._node is None else self._node.grad
+
+    @grad.setter
+    def grad(self, value: np.ndarray | None) -> None:
+        if self._node is None:
+            self._grad = value
+        else:
+            self._node.grad = value
+
+    @property
+    def node(self) -> Node | None:
+        """The operation node that computed this Tensor (None for a leaf)."""
+        return self._node
+
+    @property
     def op(self) -> str | None:
         """Name of the primitive that computed this Tensor (None for a leaf)."""
-        return None if self._op is None else self._op.name
+        return None if self._node is None else self._node.op.name
 
     @property
     def is_leaf(self) -> bool:
-        return self._op is None
+        return self._node is None
 
     @property
-    def parents(self) -> tuple[Tensor | None, ...]:
-        """Per input of the operation that computed this Tensor, the input Tensor if it
-        needs a gradient, else None (a constant, or a Tensor with requires_grad=False);
-        () for a leaf."""
-        if self._op is None:
-            return ()
-        return tuple(x if type(x) is Tensor else None for x in _inputs(self))
+    def parents(self) -> tuple[Node | Tensor | None, ...]:
+        """``node.parents``: per input of the operation that computed this Tensor, the
+        Node that computed that input, the input itself if it is a leaf that needs a
+        gradient, or None; () for a leaf."""
+        return () if self._node is None else self._node.parents
 
     def __len__(self) -> int:
         return len(self.value)
@@ -370,8 +450,8 @@ class Tensor:
         prefix = "Tensor("
         body = np.array2string(self.value, precision=4, separator=", ", threshold=20,
                                edgeitems=3, prefix=prefix)
-        if self._op is not None:
-            tail = f", op={self._op.name!r}"
+        if self._node is not None:
+            tail = f", op={self._node.op.name!r}"
         else:
             tail = f", requires_grad={self.requires_grad}"
         if self.value.dtype != np.float64:
@@ -501,15 +581,16 @@ class Tensor:
         _backward(self, seed, retain_grads, None if inputs is None else {id(t) for t in inputs})
 
 
-def _store_grad(t: Tensor, g: Any, handed_out: set) -> None:
-    """Add g to t.grad.  A stored gradient is a writable array of t's dtype that shares
-    no memory with any other gradient given out by this backward pass (`handed_out`
-    holds their ids and their bases' ids), so the user may modify it in place."""
+def _store_grad(t: Tensor | Node, dtype: np.dtype, g: Any, handed_out: set) -> None:
+    """Add g to t.grad (a leaf's, or a node's).  A stored gradient is a writable array
+    of `dtype` that shares no memory with any other gradient given out by this backward
+    pass (`handed_out` holds their ids and their bases' ids), so the user may modify
+    it in place."""
     if t.grad is not None:
-        t.grad = g = (t.grad + g).astype(t.value.dtype, copy=False)
-    elif (type(g) is not _ndarray or g.dtype != t.value.dtype or not g.flags.writeable
+        t.grad = g = (t.grad + g).astype(dtype, copy=False)
+    elif (type(g) is not _ndarray or g.dtype != dtype or not g.flags.writeable
             or id(g) in handed_out or (g.base is not None and id(g.base) in handed_out)):
-        t.grad = g = np.array(g, dtype=t.value.dtype)
+        t.grad = g = np.array(g, dtype=dtype)
     else:
         t.grad = g
     handed_out.add(id(g))
@@ -531,24 +612,24 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool,
     whose id is in `only`, if given).
     """
     handed_out: set = set()
-    if root._op is None:
+    if root._node is None:  # a leaf: d root / d root = seed
         if only is None or id(root) in only:
-            _store_grad(root, seed, handed_out)
+            _store_grad(root, root.value.dtype, seed, handed_out)
         return
     stack: list = []  # (node, its complete gradient)
     heap: list = []  # (sequence number, id, node): the id breaks ties
-    grads: dict[Tensor, Any] = {}
+    grads: dict[Node, Any] = {}
     leaves: dict[Tensor, Any] = {}  # leaf gradients, stored at the end
-    node, g = root, seed
+    node, g = root._node, seed
     while True:
-        if retain:
-            _store_grad(node, g, handed_out)
+        if retain:  # keep the intermediate gradient, as the node's .grad
+            _store_grad(node, node.out.dtype, g, handed_out)
         next_node = next_g = None  # a parent whose gradient is now complete
         for p, gp in _parent_gradients(node, g):
-            if p._op is None:  # a leaf
+            if type(p) is Tensor:  # a leaf
                 prev = leaves.get(p)
                 leaves[p] = gp if prev is None else prev + gp
-            elif p._uses == 1:  # its only use: the gradient is complete
+            elif p.uses == 1:  # its only use: the gradient is complete
                 if next_node is None:
                     next_node, next_g = p, gp
                 else:
@@ -557,7 +638,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool,
                 prev = grads.get(p)
                 if prev is None:
                     grads[p] = gp
-                    heapq.heappush(heap, (p._seq, id(p), p))
+                    heapq.heappush(heap, (p.seq, id(p), p))
                 else:
                     grads[p] = prev + gp
         # next: a parent just completed, else one from the stack, else the
@@ -573,74 +654,68 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool,
             break
     for leaf, g in leaves.items():
         if only is None or id(leaf) in only:
-            _store_grad(leaf, g, handed_out)
+            _store_grad(leaf, leaf.value.dtype, g, handed_out)
 
 
-def _parent_gradients(node: Tensor, g: np.ndarray) -> list[tuple[Tensor, Any]]:
+def _parent_gradients(node: Node, g: np.ndarray) -> list[tuple[Any, Any]]:
     """(parent, gradient) for each parent of `node`: the node's VJP at
     upstream gradient g."""
-    op, x, y, params = node._op, node._x, node._y, node._params
-    out = node.value
+    op, x, y, out = node.op, node.x, node.y, node.out
     if not op.trusted:  # a user's primitive: its VJP is checked
         return _user_parent_gradients(node, g)
-    if y is None:  # one input, so it is the parent
-        if params is None:
-            return [(x, op.vjp(g, out, x.value)[0])]
-        return [(x, op.vjp(g, out, x.value, **params)[0])]
-    if op.partials is not None:  # two inputs, no keyword parameters
-        if type(y) is not Tensor:  # y is a constant, so x is the parent
-            return [(x, op.partials[0](g, out, x.value, y))]
-        if type(x) is not Tensor:  # x is a constant, so y is the parent
-            return [(y, op.partials[1](g, out, x, y.value))]
-    grads = op.vjp(g, out, *_input_values(node), **(params or {}))
-    return [(p, gp) for p, gp in zip((x, y), grads) if type(p) is Tensor]
+    if y is _NO_INPUT:  # one input, so x is the parent
+        if node.params is None:
+            return [(x, op.vjp(g, out, node.x_value)[0])]
+        return [(x, op.vjp(g, out, node.x_value, **node.params)[0])]
+    if op.partials is not None:  # compute only the gradient that is needed
+        if y is None:
+            return [(x, op.partials[0](g, out, node.x_value, node.y_value))]
+        if x is None:
+            return [(y, op.partials[1](g, out, node.x_value, node.y_value))]
+    grads = op.vjp(g, out, node.x_value, node.y_value, **(node.params or {}))
+    return [(p, gp) for p, gp in zip((x, y), grads) if p is not None]
 
 
-def _user_parent_gradients(node: Tensor,
-                           g: np.ndarray) -> list[tuple[Tensor, Any]]:
+def _user_parent_gradients(node: Node,
+                           g: np.ndarray) -> list[tuple[Any, Any]]:
     """`_parent_gradients` for a primitive registered by the user: its VJP gets
     ndarrays (also for constants) and a read-only g (other parents may share
     it), and must return one gradient per input, shaped like it."""
-    op, inputs = node._op, _inputs(node)
+    op, out, inputs = node.op, node.out, node.inputs
+    if any(map(_is_stand_in, (out, *inputs))):
+        raise RuntimeError(
+            f"this graph was recorded while {op.name!r} kept only the shapes of its values, "
+            f"and its VJP has been replaced since: run the computation again (e.g. inside "
+            f"override_vjp({op.name!r}, ...)) before calling backward()")
     args = [_asarray(a, dtype=np.float64) if type(a) is not _ndarray else a
-            for a in _input_values(node)]
+            for a in inputs]
     g = _asarray(g).view()
     g.flags.writeable = False
     try:
-        grads = op.vjp(g, node.value, *args, **(node._params or {}))
+        grads = op.vjp(g, out, *args, **(node.params or {}))
     except ValueError as error:
         if "read-only" not in str(error):
             raise
         raise ValueError(f"the VJP of {op.name!r} modifies its argument g in "
                          f"place ({error}); return new arrays instead") from error
-    grads = _checked(op, inputs, grads)
-    return [(p, gp) for p, gp in zip(inputs, grads) if type(p) is Tensor]
+    grads = _checked(op, node.parents, args, grads)
+    return [(p, gp) for p, gp in zip(node.parents, grads) if p is not None]
 
 
-def _inputs(node: Tensor) -> tuple:
-    """The recorded inputs of `node` (see the fields above `_record`)."""
-    return (node._x,) if node._y is None else (node._x, node._y)
-
-
-def _input_values(node: Tensor) -> list:
-    """The values of the inputs that `node` was computed from (for its VJP)."""
-    return [x.value if type(x) is Tensor else x for x in _inputs(node)]
-
-
-def _checked(op: Primitive, inputs: tuple, grads: Any) -> list:
+def _checked(op: Primitive, parents: tuple, args: list, grads: Any) -> list:
     """A VJP must return one gradient per input, shaped like it (checked for user VJPs);
     the gradients of parents come back as float arrays."""
     grads = list(grads)
-    if len(grads) != len(inputs):
-        raise ValueError(f"the VJP of {op.name!r} returned {len(grads)} gradients for {len(inputs)} inputs")
-    for k, (x, gx) in enumerate(zip(inputs, grads)):
-        if type(x) is not Tensor:
+    if len(grads) != len(args):
+        raise ValueError(f"the VJP of {op.name!r} returned {len(grads)} gradients for {len(args)} inputs")
+    for k, (p, a) in enumerate(zip(parents, args)):
+        if p is None:
             continue
-        gx = grads[k] = _float_array(gx, f"gradient returned by the VJP of {op.name!r}")
-        if gx.shape != x.value.shape:
+        gx = grads[k] = _float_array(grads[k], f"gradient returned by the VJP of {op.name!r}")
+        if gx.shape != a.shape:
             raise ValueError(
                 f"the VJP of {op.name!r} returned a gradient of shape {gx.shape} "
-                f"for an input of shape {x.value.shape}"
+                f"for an input of shape {a.shape}"
             )
     return grads
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gc
 import sys
 import tracemalloc
+import weakref
 
 import numpy as np
+import pytest
 
 from vjpgrad import PRIMITIVES, Tensor, override_vjp
 
@@ -53,6 +55,58 @@ def test_a_chain_releases_each_gradient_after_use() -> None:
 
     for n in (200, 2_000):
         assert peak_bytes(n) < 5 * 8 * size, f"{n} nodes: more than five gradients alive at once"
+
+
+def test_a_value_that_no_vjp_reads_is_freed_with_its_tensor() -> None:
+    X = np.arange(300.0).reshape(100, 3)
+    W = Tensor(np.ones((3, 50)))
+    z = X @ W  # 5,000 entries; matmul's VJP reads X and W, not z
+    a = z + 1.0  # add's VJP reads only shapes
+    freed = weakref.ref(z.value)
+    del z
+    assert freed() is None  # though the graph of `a` is alive
+    a.sum().backward()
+    np.testing.assert_array_equal(W.grad, np.repeat(X.sum(axis=0)[:, None], 50, axis=1))
+
+
+def test_a_value_that_a_vjp_reads_is_kept() -> None:
+    x = Tensor([0.0, 1.0])
+    e = x.exp()  # exp's VJP reads its output
+    kept = weakref.ref(e.value)
+    loss = (e + 1.0).sum()
+    del e
+    assert kept() is not None
+    loss.backward()
+    np.testing.assert_allclose(x.grad, np.exp([0.0, 1.0]), rtol=1e-15)
+
+
+def test_an_mlp_graph_keeps_one_hidden_layer_array() -> None:
+    """X @ W1, + b1 and relu each make an (n, m) array; the graph needs only relu's output
+    (its VJP and the next matmul's read it), so it keeps one, as hand-written code does."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((256, 64))
+    W1, b1, W2 = Tensor(rng.standard_normal((64, 128))), Tensor(np.zeros(128)), Tensor(np.ones((128, 1)))
+    hidden = 256 * 128 * 8
+    gc.collect()
+    tracemalloc.start()
+    loss = ((X @ W1 + b1).relu() @ W2).sum()
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert hidden < held < 1.5 * hidden, f"the graph holds {held / hidden:.2f} hidden-layer arrays"
+    loss.backward()
+    assert W1.grad.shape == (64, 128)
+
+
+def test_replacing_a_vjp_after_recording_a_graph_that_kept_only_shapes_is_an_error() -> None:
+    from vjpgrad.primitives import add_vjp
+
+    x = Tensor(np.linspace(0.0, 1.0, 2000))
+    loss = (x.exp() + 1.0).sum()  # add keeps only the shapes of its (large) values
+    with override_vjp("add", add_vjp):  # a replacement may read any value
+        with pytest.raises(RuntimeError, match="recorded while 'add' kept only the shapes.*run the computation again"):
+            loss.backward()
+        (x.exp() + 1.0).sum().backward()  # recorded inside: every value kept
+    np.testing.assert_allclose(x.grad, np.exp(x.value))
 
 
 def test_deleting_a_long_chain_does_not_crash() -> None:

@@ -32,6 +32,16 @@ def test_returns_a_digraph_with_values_ops_and_shapes() -> None:
     assert "grad" not in src
 
 
+def test_large_values_that_no_vjp_reads_are_not_kept_so_not_shown() -> None:
+    x = Tensor(np.arange(2000.0) / 1000.0)
+    src = draw_graph((x * 3.0 + 1.0).exp().sum()).source
+    assert "value [0.000e+00 1.000e-03 ... 1.998e+00 1.999e+00]" in src  # the leaf
+    assert "value [   2.7183    2.7264 ... 1090.0731 1093.3482]" in src  # exp's output: its VJP reads it
+    assert src.count("value not kept") == 2  # x * 3.0 and + 1.0: their VJPs read only shapes
+    small = draw_graph((Tensor([1.0, 2.0]) * 3.0 + 1.0).sum()).source
+    assert "value not kept" not in small and "value [4. 7.]" in small  # small values are kept
+
+
 def test_gradients_are_shown_when_known() -> None:
     x, y = small_graph()
     y.backward(np.ones(2), retain_grads=True)
