@@ -78,6 +78,13 @@ class Primitive:
     def __repr__(self) -> str:
         return f"Primitive({self.name!r}, vjp={getattr(self.vjp, '__name__', self.vjp)})"
 
+    def __reduce__(self) -> tuple:
+        return _registered, (self.name,)  # copies and pickles refer to the registry's entry
+
+
+def _registered(name: str) -> Primitive:
+    return PRIMITIVES[name]
+
 
 def _inputs_taken(vjp: Callable[..., tuple]) -> int:
     """How many inputs (1 or 2) a VJP ``vjp(g, out, *inputs, **params)`` can take."""

@@ -91,12 +91,13 @@ class Node:
 
     ``op`` is the :class:`Primitive` and ``params`` its keyword parameters (or None).
     A primitive has one or two inputs, x and y.  For each, the node keeps its *parent*
-    (``x``, ``y``): the Node that computed the input, the input Tensor itself if it is
-    a leaf that needs a gradient, or None if it needs none (a constant, or a Tensor
-    with ``requires_grad=False``); for a one-input primitive ``y`` is ``_NO_INPUT``.
-    ``out``, ``x_value`` and ``y_value`` are the output and the input values as the VJP
-    will get them: a large value whose entries the VJP does not read is kept as a
-    stand-in of the same shape and dtype that takes no memory.  ``uses`` counts the
+    (``x_parent``, ``y_parent``): the Node that computed the input, the input Tensor
+    itself if it is a leaf that needs a gradient, or None if it needs none (a
+    constant, or a Tensor with ``requires_grad=False``); a one-input primitive has
+    ``y_parent = y_value = _NO_INPUT``.  ``out``, ``x_value`` and ``y_value`` are the
+    output and the input values as the VJP will get them: a large value whose entries
+    the VJP does not read is kept as a *stand-in*, an array of the same shape and dtype
+    that takes no memory and whose entries are all NaN.  ``uses`` counts the
     operations that have this node as a parent, ``seq`` says when it was made (see
     ``_next_seq``), and ``grad`` is its gradient once ``backward(retain_grads=True)``
     has run (the ``.grad`` of the Tensor it computed).
@@ -106,56 +107,77 @@ class Node:
     collector spends on it.)
     """
 
-    __slots__ = ("op", "params", "x", "y", "out", "x_value", "y_value", "seq", "uses", "grad")
+    __slots__ = ("op", "params", "x_parent", "y_parent", "out", "x_value", "y_value",
+                 "seq", "uses", "grad")
 
     @property
     def parents(self) -> tuple[Node | Tensor | None, ...]:
         """The parent of each input (see above)."""
-        return (self.x,) if self.y is _NO_INPUT else (self.x, self.y)
+        if self.y_parent is _NO_INPUT:
+            return (self.x_parent,)
+        return (self.x_parent, self.y_parent)
 
     @property
     def inputs(self) -> tuple[Any, ...]:
         """The value of each input, as kept for the VJP (see above)."""
-        return (self.x_value,) if self.y is _NO_INPUT else (self.x_value, self.y_value)
+        if self.y_parent is _NO_INPUT:
+            return (self.x_value,)
+        return (self.x_value, self.y_value)
 
     def __repr__(self) -> str:
         return f"Node({self.op.name!r}, inputs={len(self.parents)})"
 
 
 class _NoInput:
+    """The type of _NO_INPUT, the second input of a one-input primitive."""
+
     def __repr__(self) -> str:
         return "_NO_INPUT"
 
+    def __reduce__(self) -> str:
+        return "_NO_INPUT"  # copies and pickles of a graph keep the one marker
 
-_NO_INPUT = _NoInput()  # Node.y (and Node.y_value) of a one-input primitive
+
+_NO_INPUT = _NoInput()
 
 
 @functools.lru_cache(maxsize=None)
-def _zero(dtype: np.dtype) -> np.ndarray:
-    return np.zeros((), dtype)
+def _nan(dtype: np.dtype) -> np.ndarray:
+    return np.full((), np.nan, dtype)
 
 
 @functools.lru_cache(maxsize=1024)
 def _stand_in(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    return np.broadcast_to(_zero(dtype), shape)  # read-only, every entry the one zero
+    # read-only, every entry the one NaN: a VJP that reads it by mistake gives NaN
+    return np.broadcast_to(_nan(dtype), shape)
 
 
-# Arrays with fewer entries than this are kept whole even when no VJP reads them:
-# that costs little memory, and less time than making a stand-in.
+# Arrays with fewer entries than this are kept whole even when no VJP reads them
+# (unless they are views of a larger array): that costs little memory, and less
+# time than making a stand-in.
 _STAND_IN_MIN_SIZE = 1024
 
 
 def _shape_only(value: Any) -> Any:
     """What a node keeps of a value whose entries its VJP does not read: for a large
-    array, a stand-in of the same shape and dtype that takes no memory, so the array
-    itself is freed when the program drops it; anything else as it is."""
-    if type(value) is not _ndarray or value.size < _STAND_IN_MIN_SIZE:
+    array (or a view of one), a stand-in of the same shape and dtype that takes no
+    memory, so the array itself is freed when the program drops it; anything else
+    as it is."""
+    if type(value) is not _ndarray:
+        return value
+    memory = value if value.base is None else value.base
+    if getattr(memory, "size", 0) < _STAND_IN_MIN_SIZE:
         return value
     return _stand_in(value.shape, value.dtype)
 
 
 def _is_stand_in(value: Any) -> bool:
-    return type(value) is _ndarray and value.base is _zero(value.dtype)
+    return type(value) is _ndarray and value.base is _nan(value.dtype)
+
+
+def _holds_stand_ins(node: Node) -> bool:
+    """Whether `node` kept only the shape of some value (see Node)."""
+    return any(map(_is_stand_in, (node.out, *node.inputs)))
 
 
 @contextlib.contextmanager
@@ -180,15 +202,17 @@ def _operand(x: Any) -> tuple[Any, Any]:
     return _constant(x), None
 
 
-def _record(t: Tensor, op: Primitive, x: Any, x_value: Any, y: Any = _NO_INPUT,
-            y_value: Any = _NO_INPUT, params: dict | None = None) -> None:
-    """Make t the output of a new node: primitive `op` applied to inputs with
-    parents x, y and values x_value, y_value (see Node)."""
+def _record(t: Tensor, op: Primitive, x_parent: Any, x_value: Any,
+            y_parent: Any = _NO_INPUT, y_value: Any = _NO_INPUT,
+            params: dict | None = None) -> None:
+    """Make t the output of a new node: primitive `op` applied to inputs
+    with these parents and values (see Node).  The node keeps the values
+    that op's VJP reads (every value inside check_grad)."""
     node = _new(Node)
     node.op = op
     node.params = params
-    node.x = x
-    node.y = y
+    node.x_parent = x_parent
+    node.y_parent = y_parent
     if _KEEP_ALL_VALUES or op.reads_output:
         node.out = t.value
     else:
@@ -200,10 +224,10 @@ def _record(t: Tensor, op: Primitive, x: Any, x_value: Any, y: Any = _NO_INPUT,
     node.seq = _next_seq()
     node.uses = 0
     node.grad = None
-    if type(x) is Node:
-        x.uses += 1
-    if type(y) is Node:
-        y.uses += 1
+    if type(x_parent) is Node:
+        x_parent.uses += 1
+    if type(y_parent) is Node:
+        y_parent.uses += 1
     t.requires_grad = True
     t._node = node
 
@@ -660,7 +684,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain: bool,
 def _parent_gradients(node: Node, g: np.ndarray) -> list[tuple[Any, Any]]:
     """(parent, gradient) for each parent of `node`: the node's VJP at
     upstream gradient g."""
-    op, x, y, out = node.op, node.x, node.y, node.out
+    op, x, y, out = node.op, node.x_parent, node.y_parent, node.out
     if not op.trusted:  # a user's primitive: its VJP is checked
         return _user_parent_gradients(node, g)
     if y is _NO_INPUT:  # one input, so x is the parent
@@ -668,9 +692,9 @@ def _parent_gradients(node: Node, g: np.ndarray) -> list[tuple[Any, Any]]:
             return [(x, op.vjp(g, out, node.x_value)[0])]
         return [(x, op.vjp(g, out, node.x_value, **node.params)[0])]
     if op.partials is not None:  # compute only the gradient that is needed
-        if y is None:
+        if y is None:  # y needs no gradient (a constant), so x is the parent
             return [(x, op.partials[0](g, out, node.x_value, node.y_value))]
-        if x is None:
+        if x is None:  # and vice versa
             return [(y, op.partials[1](g, out, node.x_value, node.y_value))]
     grads = op.vjp(g, out, node.x_value, node.y_value, **(node.params or {}))
     return [(p, gp) for p, gp in zip((x, y), grads) if p is not None]
@@ -682,7 +706,7 @@ def _user_parent_gradients(node: Node,
     ndarrays (also for constants) and a read-only g (other parents may share
     it), and must return one gradient per input, shaped like it."""
     op, out, inputs = node.op, node.out, node.inputs
-    if any(map(_is_stand_in, (out, *inputs))):
+    if _holds_stand_ins(node):
         raise RuntimeError(
             f"this graph was recorded while {op.name!r} kept only the shapes of its values, "
             f"and its VJP has been replaced since: run the computation again (e.g. inside "

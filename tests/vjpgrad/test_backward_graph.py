@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 import sys
 import tracemalloc
 import weakref
@@ -95,6 +97,35 @@ def test_an_mlp_graph_keeps_one_hidden_layer_array() -> None:
     assert hidden < held < 1.5 * hidden, f"the graph holds {held / hidden:.2f} hidden-layer arrays"
     loss.backward()
     assert W1.grad.shape == (64, 128)
+
+
+def test_a_small_view_of_a_large_array_does_not_keep_it_alive() -> None:
+    W = Tensor(np.ones((3, 500)))
+    big = np.ones((4, 3)) @ W  # 2,000 entries
+    first = big[0, :10].sum()  # a 10-entry view of big; getitem and sum read only shapes
+    freed = weakref.ref(big.value)
+    del big
+    assert freed() is None
+    first.backward()
+    np.testing.assert_array_equal(W.grad[:, :10], np.ones((3, 10)))
+    np.testing.assert_array_equal(W.grad[:, 10:], 0.0)
+
+
+def test_values_a_vjp_does_not_read_are_nan_stand_ins() -> None:
+    x = Tensor(np.ones(2000))
+    y = x + 1.0
+    assert y.node.out.shape == (2000,) and np.isnan(y.node.out).all() and y.node.out.strides == (0,)
+    assert y.node.out.nbytes == 16_000 and not y.node.out.flags.writeable  # a view of one NaN
+    np.testing.assert_array_equal(y.value, 2.0)  # the Tensor's own value is untouched
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))])
+def test_copied_and_pickled_graphs_still_differentiate(duplicate) -> None:
+    x = Tensor([0.5, 1.0])
+    y = duplicate((x.exp() * 2.0).sum())
+    y.backward()
+    leaf = y.node.x_parent.x_parent.x_parent  # sum <- multiply <- exp <- x (a copy, unless copy.copy)
+    np.testing.assert_allclose(leaf.grad, 2.0 * np.exp([0.5, 1.0]), rtol=1e-15)
 
 
 def test_replacing_a_vjp_after_recording_a_graph_that_kept_only_shapes_is_an_error() -> None:
