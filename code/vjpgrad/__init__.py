@@ -12,7 +12,8 @@ array([2., 4., 6.])
 from .checking import check_grad, numerical_jacobian
 from .drawing import draw_graph
 from .primitives import PRIMITIVES, Primitive, override_vjp, register_primitive, unbroadcast
-from .tensor import Node, Tensor, apply, enable_grad, grad, is_grad_enabled, no_grad, value_and_grad
+from .tensor import (Node, Tensor, apply, enable_grad, grad, is_grad_enabled, keep_values, no_grad,
+                     value_and_grad)
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,7 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
+    "keep_values",
     "grad",
     "value_and_grad",
     "apply",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Node, Tensor, _holds_stand_ins, _keeping_values, enable_grad, no_grad
+from .tensor import Node, Tensor, _holds_stand_ins, keep_values, enable_grad, no_grad
 
 __all__ = ["numerical_jacobian", "check_grad"]
 
@@ -107,7 +107,7 @@ def _graph_nodes(out: Tensor) -> list[Node]:
 def _check_node(node: Node, rng: np.random.Generator, atol: float, rtol: float) -> str | None:
     """Compare one node's VJP with finite differences of its forward; a message if they
     differ (starting "at a kink" when the forward has no derivative there).  The node
-    must keep its input values (record the graph inside `_keeping_values()`)."""
+    must keep its input values (record the graph inside `keep_values()`)."""
     op, args, params = node.op, node.inputs, node.params
     params = params or {}
     args = [np.array(a, dtype=np.float64) for a in args]
@@ -164,7 +164,7 @@ def check_grad(f: Callable[..., Tensor], *inputs: Any, atol: float = 1e-6, rtol:
     """
     xs = [np.array(x.value if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
     rng = np.random.default_rng(seed)
-    with enable_grad(), _keeping_values():  # every node keeps its inputs, for _check_node
+    with enable_grad(), keep_values():  # every node keeps its inputs, for _check_node
         ts = [Tensor(x) for x in xs]
         out = f(*ts)
     if not isinstance(out, Tensor):

@@ -49,7 +49,9 @@ def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
     """Return a ``graphviz.Digraph`` of the graph that computed ``tensor``.
 
     Boxes are values (shape, value, and gradient when known); ellipses are primitives;
-    grey boxes are constants.  ``rankdir`` is "LR" (left to right) or "TB".
+    grey boxes are constants.  A large value that no VJP reads is not kept by the
+    graph, and its box says so; record inside :func:`vjpgrad.keep_values` to see it.
+    ``rankdir`` is "LR" (left to right) or "TB".
     Needs the ``graphviz`` Python package and the Graphviz ``dot`` program.
     """
     try:

@@ -32,6 +32,7 @@ __all__ = [
     "Tensor",
     "Node",
     "apply",
+    "keep_values",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
@@ -46,7 +47,7 @@ _new = object.__new__
 # Whether operations record a graph; switched off by `no_grad`.
 _GRAD_ENABLED = True
 
-# Whether nodes keep every value, not only those their VJP reads (see `_keeping_values`).
+# Whether nodes keep every value, not only those their VJP reads (see `keep_values`).
 _KEEP_ALL_VALUES = False
 
 # Every recorded node gets the next number of this count-down: a node is always made
@@ -181,8 +182,10 @@ def _holds_stand_ins(node: Node) -> bool:
 
 
 @contextlib.contextmanager
-def _keeping_values() -> Iterator[None]:
-    """Inside, nodes keep every value (check_grad re-checks each node's VJP with them)."""
+def keep_values() -> Iterator[None]:
+    """``with keep_values():`` operations record nodes that keep every value, not only
+    those their VJP reads: :func:`vjpgrad.draw_graph` then shows every value, and
+    :func:`vjpgrad.check_grad` (which uses it) can re-check each node's VJP."""
     global _KEEP_ALL_VALUES
     saved, _KEEP_ALL_VALUES = _KEEP_ALL_VALUES, True
     try:

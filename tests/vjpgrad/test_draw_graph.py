@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from vjpgrad import Tensor, draw_graph
+from vjpgrad import Tensor, draw_graph, keep_values
 
 graphviz = pytest.importorskip("graphviz")
 
@@ -40,6 +40,9 @@ def test_large_values_that_no_vjp_reads_are_not_kept_so_not_shown() -> None:
     assert src.count("value not kept") == 2  # x * 3.0 and + 1.0: their VJPs read only shapes
     small = draw_graph((Tensor([1.0, 2.0]) * 3.0 + 1.0).sum()).source
     assert "value not kept" not in small and "value [4. 7.]" in small  # small values are kept
+    with keep_values():
+        kept = draw_graph((x * 3.0 + 1.0).exp().sum()).source
+    assert "value not kept" not in kept and "value [1.    1.003 ... 6.994 6.997]" in kept
 
 
 def test_gradients_are_shown_when_known() -> None:
