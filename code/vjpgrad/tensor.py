@@ -210,7 +210,7 @@ def _record(t: Tensor, op: Primitive, x_parent: Any, x_value: Any,
             params: dict | None = None) -> None:
     """Make t the output of a new node: primitive `op` applied to inputs
     with these parents and values (see Node).  The node keeps the values
-    that op's VJP reads (every value inside check_grad)."""
+    that op's VJP reads (every value inside keep_values())."""
     node = _new(Node)
     node.op = op
     node.params = params
