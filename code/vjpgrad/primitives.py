@@ -132,13 +132,15 @@ def register_primitive(
 
 
 def _builtin(name: str, forward: Callable[..., Any], vjp: Callable[..., tuple],
-             partials: tuple[Callable[..., Any], ...] | None = None,
-             reads: str = "inputs and output") -> None:
+             partials: tuple[Callable[..., Any], ...] | None = None, *,
+             reads: str) -> None:
     """Register one of vjpgrad's own primitives (their VJPs are verified by the tests).
 
     `reads` names the values whose entries the VJP reads: "inputs", "output",
     "inputs and output", or "shapes" (neither).
     """
+    if reads not in ("inputs", "output", "inputs and output", "shapes"):
+        raise ValueError(f"{name}: reads must be 'inputs', 'output', 'inputs and output' or 'shapes', not {reads!r}")
     prim = register_primitive(name, forward, vjp, partials)
     prim.max_inputs = 2 if partials else 1
     prim.reads_inputs = reads in ("inputs", "inputs and output")

@@ -351,6 +351,14 @@ def test_backward_uses_the_values_of_the_forward_pass() -> None:
     np.testing.assert_array_equal(w.grad, [2.0, 4.0])
 
 
+def test_changing_a_kept_value_in_place_changes_a_later_backward() -> None:
+    w = Tensor([1.0, 2.0])
+    loss = (w * w).sum()  # multiply keeps the array w.value
+    w.value *= 10.0  # in place, as documented: the kept array changes too
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [20.0, 40.0])
+
+
 def test_tensor_cannot_be_subclassed() -> None:
     with pytest.raises(TypeError, match="cannot be subclassed"):
         class Parameter(Tensor):  # noqa: F841
