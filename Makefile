@@ -12,7 +12,7 @@ BUILDDIR    := $(OUT)/_build
 BIN         := $(VENV)/bin
 JB_FLAGS    := --warningiserror --nitpick --keep-going
 
-.PHONY: html test setup system-tools clean constraints notebooks labels
+.PHONY: html test setup system-tools clean constraints notebooks labels bench
 
 html: setup
 	@$(BIN)/python scripts/invalidate_stale_cache.py $(BUILDDIR)
@@ -79,6 +79,11 @@ notebooks: $(VENV)/.installed
 # removed: see README "Labels are permanent".
 labels: html
 	$(BIN)/python scripts/labels_manifest.py --write $(BUILDDIR)/html
+
+# vjpgrad against hand-written NumPy, HIPS autograd and PyTorch (CPU): prints the
+# table of benchmarks/bench.py with its targets (a few minutes; not part of make test)
+bench: setup $(VENV)/.torch-installed
+	$(BIN)/python -m benchmarks.bench
 
 clean:
 	rm -rf $(BUILDDIR)
