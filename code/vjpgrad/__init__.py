@@ -1,4 +1,4 @@
-"""vjpgrad: exact, fast reverse-mode automatic differentiation over NumPy.
+"""vjpgrad: small, exact reverse-mode automatic differentiation over NumPy.
 
 >>> import numpy as np
 >>> from vjpgrad import Tensor
@@ -11,28 +11,30 @@ array([2., 4., 6.])
 
 from .checking import check_grad, numerical_jacobian
 from .drawing import draw_graph
-from .primitives import PRIMITIVES, Primitive, override_vjp, register_primitive, unbroadcast
-from .tensor import (Node, Tensor, apply, enable_grad, grad, is_grad_enabled, keep_values, no_grad,
-                     value_and_grad)
+from .functional import grad, value_and_grad, vjp
+from .graph import Node, enable_grad, is_grad_enabled, keep_values, no_grad
+from .checked import override_vjp, primitive
+from .primitives import PRIMITIVES, unbroadcast
+from .tensor import Tensor, apply
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Tensor",
     "Node",
+    "apply",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
     "keep_values",
     "grad",
     "value_and_grad",
-    "apply",
+    "vjp",
     "numerical_jacobian",
     "check_grad",
     "draw_graph",
     "PRIMITIVES",
-    "Primitive",
-    "register_primitive",
+    "primitive",
     "override_vjp",
     "unbroadcast",
     "__version__",

@@ -1,7 +1,7 @@
 """Draw the recorded graph of a Tensor with Graphviz.
 
-Graphviz is optional: it is imported only inside :func:`draw_graph`, so ``import
-vjpgrad`` needs nothing but NumPy.
+Graphviz is optional: it is imported only inside :func:`draw_graph`, so
+``import vjpgrad`` needs nothing but NumPy.
 """
 
 from __future__ import annotations
@@ -11,15 +11,24 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Node, Tensor, _is_stand_in
+from .backward import topological_order
+from .graph import Node
+from .tensor import Tensor
 
 __all__ = ["draw_graph"]
 
 
 def _fmt(a: Any) -> str:
-    """A short text for an array: small ones in full, large ones abbreviated."""
+    """Short text for an array: small ones in full, large ones abbreviated."""
     a = np.asarray(a)
-    text = np.array2string(a, precision=4, threshold=6, edgeitems=2, max_line_width=48, separator=" ")
+    text = np.array2string(
+        a,
+        precision=4,
+        threshold=6,
+        edgeitems=2,
+        max_line_width=48,
+        separator=" ",
+    )
     return text.replace("\n", " ")
 
 
@@ -48,75 +57,102 @@ def _params_text(params: dict | None) -> str:
 def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
     """Return a ``graphviz.Digraph`` of the graph that computed ``tensor``.
 
-    Boxes are values (shape, value, and gradient when known); ellipses are primitives;
-    grey boxes are constants.  A large value that no VJP reads is not kept by the
-    graph, and its box says so; record inside :func:`vjpgrad.keep_values` to see it.
+    Boxes are values (shape, value, and gradient when known); ellipses are
+    primitives.  The graph keeps only what its VJPs need, so a computed value's
+    box says "value not kept": record the graph inside
+    :func:`vjpgrad.keep_values` to see every value and the constants (grey
+    boxes).
     ``rankdir`` is "LR" (left to right) or "TB".
     Needs the ``graphviz`` Python package and the Graphviz ``dot`` program.
     """
     try:
-        import graphviz
+        import graphviz  # type: ignore[import-untyped]
     except ImportError:
         raise ImportError(
-            "draw_graph needs the graphviz Python package: pip install graphviz "
-            "(or pip install 'vjpgrad[draw]'), and the Graphviz programs "
-            "(apt-get install graphviz, brew install graphviz or conda install graphviz)"
+            "draw_graph needs the graphviz Python package: pip install "
+            "graphviz (or pip install 'vjpgrad[draw]'), and the Graphviz "
+            "programs (apt-get install graphviz, brew install graphviz or "
+            "conda install graphviz)"
         ) from None
     if shutil.which("dot") is None:
         raise RuntimeError(
-            "draw_graph needs the Graphviz 'dot' program on PATH: install it with "
-            "apt-get install graphviz, brew install graphviz or conda install graphviz"
+            "draw_graph needs the Graphviz 'dot' program on PATH: install it "
+            "with apt-get install graphviz, brew install graphviz or conda "
+            "install graphviz"
         )
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
 
-    dot = graphviz.Digraph(graph_attr={"rankdir": rankdir}, node_attr={"fontname": "Helvetica", "fontsize": "10"})
-    ids: dict[int, str] = {}
-    order: list[Node | Tensor] = []  # operation nodes, and the leaves that need a gradient
-    stack: list = [tensor if tensor.node is None else tensor.node]
-    while stack:  # iterative walk: deep graphs do not hit the recursion limit
-        vertex = stack.pop()
-        if vertex is None or id(vertex) in ids:  # a constant, or seen
-            continue
-        ids[id(vertex)] = f"t{len(ids)}"
-        order.append(vertex)
-        if type(vertex) is Node:
-            stack.extend(vertex.parents)
+    dot = graphviz.Digraph(
+        graph_attr={"rankdir": rankdir},
+        node_attr={"fontname": "Helvetica", "fontsize": "10"},
+    )
+    nodes = [] if tensor.node is None else topological_order(tensor.node)[::-1]
+    leaves = {
+        id(p): p
+        for node in nodes
+        for p in node.parents
+        if isinstance(p, Tensor)
+    }
+    boxes: list[Node | Tensor] = (
+        [*leaves.values(), *nodes] if nodes else [tensor]
+    )
+    ids = {id(box): f"t{i}" for i, box in enumerate(boxes)}
+
+    def box(name: str, fields: list[str], **style: str) -> None:
+        # fields stacked vertically:
+        label = "|".join(_escape(f) for f in fields)
+        dot.node(
+            name,
+            label if rankdir == "LR" else "{" + label + "}",
+            shape="record",
+            **style,
+        )
 
     n_const = 0
-    for vertex in order:
+    for vertex in boxes:
         name = ids[id(vertex)]
-        value, grad, shape = _shown(vertex)
-        fields = [f"shape {shape}", "value not kept" if value is None else f"value {_fmt(value)}"]
-        if grad is not None:
-            fields.append(f"grad {_fmt(grad)}")
-        leaf_without_grad = type(vertex) is Tensor and not vertex.requires_grad
-        style = {"style": "filled", "fillcolor": "#eeeeee"} if leaf_without_grad else {}
-        label = "|".join(_escape(f) for f in fields)  # fields stacked vertically:
-        dot.node(name, label if rankdir == "LR" else "{" + label + "}", shape="record", **style)
-        if type(vertex) is not Node:
+        value = (
+            vertex.value
+            if isinstance(vertex, Tensor)
+            else (
+                tensor.value
+                if vertex is tensor.node
+                else None
+                if vertex.values is None
+                else vertex.values[0]
+            )
+        )
+        fields = [
+            f"shape {vertex.shape}",
+            "value not kept" if value is None else f"value {_fmt(value)}",
+        ]
+        if vertex.grad is not None:
+            fields.append(f"grad {_fmt(vertex.grad)}")
+        box(name, fields)
+        if isinstance(vertex, Tensor):
             continue
         op_name = name + "_op"
-        dot.node(op_name, vertex.op.name + _params_text(vertex.params), shape="ellipse")
+        params = {} if vertex.values is None else vertex.values[2]
+        dot.node(
+            op_name,
+            _escape(vertex.name + _params_text(params)),
+            shape="ellipse",
+        )
         dot.edge(op_name, name)
-        for p, a in zip(vertex.parents, vertex.inputs):
-            if p is not None:
-                dot.edge(ids[id(p)], op_name)
-            else:  # a constant operand, or a Tensor that needs no gradient
+        for parent in vertex.parents:
+            if parent is not None:
+                dot.edge(ids[id(parent)], op_name)
+        for parent, constant in zip(
+            vertex.parents, vertex.values[1] if vertex.values else ()
+        ):
+            if parent is None:  # an input that needs no gradient
                 n_const += 1
-                cname = f"c{n_const}"
-                text = f"const shape {np.shape(a)}" if _is_stand_in(a) else f"const {_fmt(a)}"
-                dot.node(cname, _escape(text), shape="record", style="filled", fillcolor="#eeeeee")
-                dot.edge(cname, op_name)
+                box(
+                    f"c{n_const}",
+                    [f"const {_fmt(constant)}"],
+                    style="filled",
+                    fillcolor="#eeeeee",
+                )
+                dot.edge(f"c{n_const}", op_name)
     return dot
-
-
-def _shown(vertex: Node | Tensor) -> tuple[Any, Any, tuple[int, ...]]:
-    """(value, or None if not kept; gradient or None; shape) of a box in the drawing.
-
-    A node shows the output it keeps (a large output that its VJP does not read is
-    not kept: see Node)."""
-    if type(vertex) is Tensor:
-        return vertex.value, vertex.grad, vertex.shape
-    out = vertex.out
-    return (None if _is_stand_in(out) else out), vertex.grad, np.shape(out)

@@ -1,286 +1,173 @@
-"""The primitives: each one's forward (NumPy) and its vector-Jacobian product.
+"""The primitives: each one's forward (NumPy) and its vector-Jacobian products.
 
-Every differentiable operation in vjpgrad is a *primitive*.  A primitive has
+A primitive is a subclass of :class:`~vjpgrad.graph.Node`, written in three
+parts:
 
-* a **forward** function ``out = forward(*inputs, **params)`` working on ndarrays, and
-* a **VJP** ``vjp(g, out, *inputs, **params) -> tuple`` which, given the upstream
-  gradient ``g = dl/d(out)`` (an ndarray shaped like ``out``), returns one gradient
-  ``dl/d(input)`` per input, in input order, each shaped like its input.  A VJP must
-  not modify ``g`` in place: the same array may go to other inputs as well.
+* ``forward``, the NumPy function that computes the output from the inputs;
+* ``save(self, out, *inputs, **params)``, which keeps on the node the values
+  that the VJPs read (``exp`` keeps its output, ``add`` nothing);
+* ``vjps``, one VJP per input: ``vjp(node, g)`` turns the upstream gradient
+  ``g = dl/d(out)`` into that input's gradient ``dl/d(input)``.
 
-The reverse pass (``Tensor.backward`` in :mod:`vjpgrad.tensor`) only ever calls these
-VJPs, so the derivative of every program is exactly as good as the functions below.
-They all live in one registry, :data:`PRIMITIVES`, and sit beside their forward
-definitions.
-
-Each built-in primitive also says which values its VJP reads: the inputs, the output,
-both, or only their shapes (``add``'s VJP needs no entries at all).  The recorded graph
-keeps just those, so memory that nothing else holds is freed during the forward pass.
-
-Binary primitives also register two *single-input* VJPs.  The reverse pass uses them
-when only one input needs a gradient (``x * 2.0``, or ``X @ W`` with data ``X``), so it
-never computes a gradient the result does not need; the tests check that they agree
-with the two-output VJP.
-
-Broadcasting: NumPy silently copies an input along broadcast axes, so the gradient
-that arrives for it has the broadcast shape.  The VJP of copying is summing, which is
-what :func:`unbroadcast` does; every binary VJP passes its results through it.
+A VJP can only read what ``save`` kept, so the graph holds exactly what the
+reverse pass needs.  It may return its gradient in the shape of ``g`` when
+NumPy broadcast the input: the reverse pass sums every gradient back to its
+input's shape with :func:`unbroadcast`, the VJP of broadcasting.
 """
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "Primitive",
-    "PRIMITIVES",
-    "register_primitive",
-    "override_vjp",
-    "unbroadcast",
-]
+from .graph import Node
+
+__all__ = ["PRIMITIVES", "unbroadcast", "builtin"]
+
+#: The registry: primitive name -> its Node subclass.
+PRIMITIVES: dict[str, type[Node]] = {}
 
 
-class Primitive:
-    """A registered operation: its name, its forward and its VJP.
-
-    ``partials`` (optional, binary primitives) holds one function per input computing
-    only that input's gradient, with the same arguments as ``vjp``.  ``max_inputs`` is
-    1 or 2.  ``reads_inputs`` and ``reads_output`` say whether the VJP reads the
-    entries of the inputs and of the output (if not, the graph keeps only their shapes).
-    ``trusted`` is True for the built-in primitives (verified by the test suite); for
-    the others the reverse pass checks that the VJP returns one gradient per input,
-    shaped like it.
-    """
-
-    __slots__ = ("name", "forward", "vjp", "partials", "max_inputs", "reads_inputs",
-                 "reads_output", "trusted")
-
-    def __init__(
-        self,
-        name: str,
-        forward: Callable[..., Any],
-        vjp: Callable[..., tuple],
-        partials: tuple[Callable[..., Any], ...] | None = None,
-    ) -> None:
-        self.name = name
-        self.forward = forward
-        self.vjp = vjp
-        self.partials = partials
-        self.max_inputs = _inputs_taken(vjp)
-        self.reads_inputs = self.reads_output = True
-        self.trusted = False
-
-    def __repr__(self) -> str:
-        return f"Primitive({self.name!r}, vjp={getattr(self.vjp, '__name__', self.vjp)})"
-
-    def __reduce__(self) -> tuple:
-        return _registered, (self.name,)  # copies and pickles refer to the registry's entry
+def builtin(primitive: type[Node]) -> type[Node]:
+    """Class decorator: register one of vjpgrad's own primitives in
+    PRIMITIVES, under its name (its VJPs are verified by the test suite)."""
+    PRIMITIVES[primitive.name] = primitive
+    return primitive
 
 
-def _registered(name: str) -> Primitive:
-    return PRIMITIVES[name]
-
-
-def _inputs_taken(vjp: Callable[..., tuple]) -> int:
-    """How many inputs (1 or 2) a VJP ``vjp(g, out, *inputs, **params)`` can take."""
-    try:
-        parameters = inspect.signature(vjp).parameters.values()
-    except (TypeError, ValueError):  # no signature to read (a builtin): allow two
-        return 2
-    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return 2
-    required = [p for p in parameters if p.default is p.empty
-                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return 1 if len(required) <= 3 else 2  # g, out, then the inputs
-
-
-#: The single registry: primitive name -> :class:`Primitive`.
-PRIMITIVES: dict[str, Primitive] = {}
-
-
-def register_primitive(
-    name: str,
-    forward: Callable[..., Any],
-    vjp: Callable[..., tuple],
-    partials: tuple[Callable[..., Any], ...] | None = None,
-) -> Primitive:
-    """Add (or replace) the primitive ``name`` and return it.
-
-    ``forward(*inputs, **params)`` computes the value from one or two inputs
-    (ndarrays, or Python numbers for number constants; anything else is a keyword
-    parameter); ``vjp(g, out, *inputs, **params)`` receives the inputs as ndarrays and
-    returns a tuple with one gradient per input; it receives ``g`` read-only (it must
-    not modify it).  The number of inputs, one or two, is read from the VJP's
-    positional parameters.  Apply a new primitive to Tensors with
-    :func:`vjpgrad.apply`.  Replacing an existing primitive keeps the same
-    :class:`Primitive` object, so Tensor methods pick up the change.
-    """
-    prim = PRIMITIVES.get(name)
-    if prim is None:
-        prim = PRIMITIVES[name] = Primitive(name, forward, vjp, partials)
-    else:
-        prim.forward, prim.vjp, prim.partials = forward, vjp, partials
-        prim.max_inputs = _inputs_taken(vjp)
-    prim.reads_inputs = prim.reads_output = True
-    prim.trusted = False
-    return prim
-
-
-def _builtin(name: str, forward: Callable[..., Any], vjp: Callable[..., tuple],
-             partials: tuple[Callable[..., Any], ...] | None = None, *,
-             reads: str) -> None:
-    """Register one of vjpgrad's own primitives (their VJPs are verified by the tests).
-
-    `reads` names the values whose entries the VJP reads: "inputs", "output",
-    "inputs and output", or "shapes" (neither).
-    """
-    if reads not in ("inputs", "output", "inputs and output", "shapes"):
-        raise ValueError(f"{name}: reads must be 'inputs', 'output', 'inputs and output' or 'shapes', not {reads!r}")
-    prim = register_primitive(name, forward, vjp, partials)
-    prim.max_inputs = 2 if partials else 1
-    prim.reads_inputs = reads in ("inputs", "inputs and output")
-    prim.reads_output = reads in ("output", "inputs and output")
-    prim.trusted = True
-
-
-@contextlib.contextmanager
-def override_vjp(name: str, vjp: Callable[..., tuple]) -> Iterator[Primitive]:
-    """Temporarily replace the VJP of primitive ``name`` (restored on exit).
-
-    Useful to try out your own VJP, or to see :func:`vjpgrad.check_grad` catch a
-    wrong one::
-
-        with override_vjp("multiply", my_multiply_vjp):
-            check_grad(lambda x: (x * x).sum(), np.ones(3))
-    """
-    prim = PRIMITIVES[name]
-    saved = prim.vjp, prim.partials, prim.reads_inputs, prim.reads_output, prim.trusted
-    prim.vjp, prim.partials, prim.trusted = vjp, None, False  # use `vjp` for every input
-    prim.reads_inputs = prim.reads_output = True  # `vjp` may read any value
-    try:
-        yield prim
-    finally:
-        prim.vjp, prim.partials, prim.reads_inputs, prim.reads_output, prim.trusted = saved
-
-
-def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum g down to `shape`, undoing NumPy broadcasting (the VJP of
-    broadcasting)."""
+def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum g down to `shape`: the VJP of broadcasting that shape to g's."""
     if g.shape == shape:
-        return g  # fast path: nothing was broadcast
-    lead = g.ndim - len(shape)  # axes that broadcasting prepended
-    stretched = tuple(i + lead for i, n in enumerate(shape)
-                      if n == 1 and g.shape[i + lead] != 1)  # size 1 -> more
-    summed = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
-    return summed.reshape(shape)
+        return g
+    lead = g.ndim - len(shape)  # axes that broadcasting put in front
+    if lead < 0 or any(n not in (1, m) for n, m in zip(shape, g.shape[lead:])):
+        raise ValueError(
+            f"a gradient of shape {g.shape} cannot be summed to shape {shape}"
+        )
+    # the axes of size 1 that broadcasting stretched
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1)
+    return g.sum(
+        axis=tuple(range(lead)) + stretched,
+        keepdims=True,
+    ).reshape(shape)
 
 
-def _keep_reduced_axes(a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-    """Put back, as size-1 axes, the axes a reduction removed, so `a` broadcasts against its input."""
-    return a if keepdims or axis is None else np.expand_dims(a, axis)
+# -----------------------------------------------------------------------------
+# Element-wise, two inputs (NumPy broadcasts them; the reverse pass undoes it)
+# -----------------------------------------------------------------------------
 
 
-# --------------------------------------------------------------------------------------
-# Element-wise binary primitives (NumPy broadcasting)
-# --------------------------------------------------------------------------------------
+@builtin
+class Add(Node):
+    """x + y:  dl/dx = g,  dl/dy = g."""
+
+    __slots__ = ()
+    forward = np.add
+    vjps = (
+        lambda node, g: g,
+        lambda node, g: g,
+    )
 
 
-def add_vjp(g, out, a, b):
-    """d l/da = g,  d l/db = g  (each summed back to its input's shape)."""
-    return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
+@builtin
+class Subtract(Node):
+    """x - y:  dl/dx = g,  dl/dy = -g."""
+
+    __slots__ = ()
+    forward = np.subtract
+    vjps = (
+        lambda node, g: g,
+        lambda node, g: -g,
+    )
 
 
-# register: name, forward, VJP, the two single-input VJPs (the same formulas, one
-# input at a time) that the reverse pass uses when only one input needs a gradient,
-# and which values the VJP reads (add's reads only shapes)
-_builtin("add", np.add, add_vjp, (
-    lambda g, out, a, b: unbroadcast(g, a.shape),
-    lambda g, out, a, b: unbroadcast(g, b.shape),
-), reads="shapes")
+@builtin
+class Multiply(Node):
+    """x ⊙ y:  dl/dx = g ⊙ y,  dl/dy = g ⊙ x."""
+
+    __slots__ = ("x", "y")
+    forward = np.multiply
+
+    def save(self, out, x, y):
+        self.x, self.y = x, y
+
+    vjps = (
+        lambda node, g: g * node.y,
+        lambda node, g: g * node.x,
+    )
 
 
-def subtract_vjp(g, out, a, b):
-    """d l/da = g,  d l/db = -g."""
-    return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
+@builtin
+class Divide(Node):
+    """x / y:  dl/dx = g / y,  dl/dy = -g ⊙ x / y² = -g ⊙ out / y."""
+
+    __slots__ = ("out", "y")
+    forward = np.divide
+
+    def save(self, out, x, y):
+        self.out, self.y = out, y
+
+    vjps = (
+        lambda node, g: g / node.y,
+        lambda node, g: -g * node.out / node.y,
+    )
 
 
-_builtin("subtract", np.subtract, subtract_vjp, (
-    lambda g, out, a, b: unbroadcast(g, a.shape),
-    lambda g, out, a, b: unbroadcast(-g, b.shape),
-), reads="shapes")
+@builtin
+class Power(Node):
+    """x^y:  dl/dx = g ⊙ y x^(y-1),  dl/dy = g ⊙ out ⊙ log x (each 0 where
+    x^y is constant: where y = 0, resp. x = 0)."""
+
+    __slots__ = ("out", "x", "y")
+    forward = np.power
+
+    def save(self, out, x, y):
+        self.out, self.x, self.y = out, x, y
+
+    def vjp_x(self, g):
+        # entries np.where drops
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = self.y * self.x ** np.where(self.y == 0, 1.0, self.y - 1.0)
+        return g * np.where(self.y == 0, 0.0, slope)
+
+    def vjp_y(self, g):
+        return g * self.out * np.log(np.where(self.x == 0, 1.0, self.x))
+
+    vjps = (vjp_x, vjp_y)
 
 
-def multiply_vjp(g, out, a, b):
-    """d l/da = g ⊙ b,  d l/db = g ⊙ a."""
-    return unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)
+def _share(a, b):
+    """The share of g that goes to a in maximum(a, b): 1 where a is larger,
+    1/2 at a tie, 0 where b is larger."""
+    return (a > b) + 0.5 * (a == b)
 
 
-_builtin("multiply", np.multiply, multiply_vjp, (
-    lambda g, out, a, b: unbroadcast(g * b, a.shape),
-    lambda g, out, a, b: unbroadcast(g * a, b.shape),
-), reads="inputs")
+@builtin
+class Maximum(Node):
+    """max(x, y) entry by entry:  dl/dx = g where x > y,  dl/dy = g where
+    y > x; at a tie each gets g/2."""
+
+    __slots__ = ("x", "y")
+    forward = np.maximum
+
+    def save(self, out, x, y):
+        self.x, self.y = x, y
+
+    vjps = (
+        lambda node, g: g * _share(node.x, node.y),
+        lambda node, g: g * _share(node.y, node.x),
+    )
 
 
-def divide_vjp(g, out, a, b):
-    """d l/da = g / b,  d l/db = -g ⊙ a / b² = -g ⊙ out / b."""
-    return unbroadcast(g / b, a.shape), unbroadcast(-g * out / b, b.shape)
-
-
-_builtin("divide", np.divide, divide_vjp, (
-    lambda g, out, a, b: unbroadcast(g / b, a.shape),
-    lambda g, out, a, b: unbroadcast(-g * out / b, b.shape),
-), reads="inputs and output")
-
-
-def power_vjp(g, out, a, b):
-    """d l/da = g ⊙ b a^(b-1),  d l/db = g ⊙ a^b log a  (0 where b = 0, resp. a = 0)."""
-    return (unbroadcast(g * b * a ** np.where(b == 0, 1.0, b - 1.0), a.shape),
-            unbroadcast(g * out * np.log(np.where(a == 0, 1.0, a)), b.shape))
-
-
-_builtin("power", np.power, power_vjp, (
-    lambda g, out, a, b: unbroadcast(g * b * a ** np.where(b == 0, 1.0, b - 1.0), a.shape),
-    lambda g, out, a, b: unbroadcast(g * out * np.log(np.where(a == 0, 1.0, a)), b.shape),
-), reads="inputs and output")
-
-
-def maximum_vjp(g, out, a, b):
-    """d l/da = g where a > b, d l/db = g where b > a; ties split g evenly."""
-    share = g / (1.0 + (a == b))
-    return (unbroadcast(share * (a == out), a.shape),
-            unbroadcast(share * (b == out), b.shape))
-
-
-_builtin("maximum", np.maximum, maximum_vjp, (
-    lambda g, out, a, b: unbroadcast(g / (1.0 + (a == b)) * (a == out), a.shape),
-    lambda g, out, a, b: unbroadcast(g / (1.0 + (a == b)) * (b == out), b.shape),
-), reads="inputs and output")
-
-
-# --------------------------------------------------------------------------------------
-# Matrix product (np.matmul semantics: 1-D operands and broadcast batch axes)
-# --------------------------------------------------------------------------------------
-
-
-def matmul_vjp(g, out, a, b):
-    """d l/dA = G Bᵀ,  d l/dB = Aᵀ G  (a 1-D a is a row, a 1-D b a column)."""
-    A, B, G = a, b, g
-    if b.ndim == 1:  # A @ b: b is a column, so G gains a last axis of size 1
-        B, G = b[:, None], G[..., None]
-    if a.ndim == 1:  # a @ B: a is a row, so G gains a row axis of size 1
-        A, G = a[None, :], G[..., None, :]
-    dA = unbroadcast(G @ B.swapaxes(-1, -2), A.shape).reshape(a.shape)
-    dB = unbroadcast(A.swapaxes(-1, -2) @ G, B.shape).reshape(b.shape)
-    return dA, dB
+# -----------------------------------------------------------------------------
+# Matrix product (np.matmul: 1-D operands, and batch axes that broadcast)
+# -----------------------------------------------------------------------------
 
 
 def _as_matrices(g, a, b):
-    """View 1-D operands as a 1-row (a) / 1-column (b) matrix and give G the matching axes."""
+    """g, a and b with a 1-D a as a row (1, n), a 1-D b as a column (n, 1),
+    and g with the axis that each of them lost in the product."""
     if b.ndim == 1:
         b, g = b[:, None], g[..., None]
     if a.ndim == 1:
@@ -288,69 +175,99 @@ def _as_matrices(g, a, b):
     return g, a, b
 
 
-def _matmul_vjp_a(g, out, a, b):
-    """Only d l/dA = G Bᵀ (when B needs no gradient)."""
-    G, A, B = _as_matrices(g, a, b)
-    return unbroadcast(G @ B.swapaxes(-1, -2), A.shape).reshape(a.shape)
+@builtin
+class Matmul(Node):
+    """A @ B:  dl/dA = G Bᵀ,  dl/dB = Aᵀ G  (a 1-D A counts as a row, a 1-D B
+    as a column)."""
+
+    __slots__ = ("a", "b")
+    forward = np.matmul
+
+    def save(self, out, a, b):
+        self.a, self.b = a, b
+
+    def vjp_a(self, g):
+        g, a, b = _as_matrices(g, self.a, self.b)
+        da = g @ np.swapaxes(b, -1, -2)
+        return da[..., 0, :] if self.a.ndim == 1 else da  # a row back to 1-D
+
+    def vjp_b(self, g):
+        g, a, b = _as_matrices(g, self.a, self.b)
+        db = np.swapaxes(a, -1, -2) @ g
+        return db[..., 0] if self.b.ndim == 1 else db  # a column back to 1-D
+
+    vjps = (vjp_a, vjp_b)
 
 
-def _matmul_vjp_b(g, out, a, b):
-    """Only d l/dB = Aᵀ G (when A needs no gradient, e.g. data)."""
-    G, A, B = _as_matrices(g, a, b)
-    return unbroadcast(A.swapaxes(-1, -2) @ G, B.shape).reshape(b.shape)
+# -----------------------------------------------------------------------------
+# Element-wise, one input
+# -----------------------------------------------------------------------------
 
 
-_builtin("matmul", np.matmul, matmul_vjp, (_matmul_vjp_a, _matmul_vjp_b), reads="inputs")
+@builtin
+class Negative(Node):
+    """-x:  dl/dx = -g."""
+
+    __slots__ = ()
+    forward = np.negative
+    vjps = (lambda node, g: -g,)
 
 
-# --------------------------------------------------------------------------------------
-# Element-wise unary primitives
-# --------------------------------------------------------------------------------------
+@builtin
+class Exp(Node):
+    """exp(x):  dl/dx = g ⊙ exp(x) = g ⊙ out."""
+
+    __slots__ = ("out",)
+    forward = np.exp
+
+    def save(self, out, x):
+        self.out = out
+
+    vjps = (lambda node, g: g * node.out,)
 
 
-def negative_vjp(g, out, x):
-    """d l/dx = -g."""
-    return (-g,)
+@builtin
+class Log(Node):
+    """log(x):  dl/dx = g / x."""
+
+    __slots__ = ("x",)
+    forward = np.log
+
+    def save(self, out, x):
+        self.x = x
+
+    vjps = (lambda node, g: g / node.x,)
 
 
-_builtin("negative", np.negative, negative_vjp, reads="shapes")
+@builtin
+class Tanh(Node):
+    """tanh(x):  dl/dx = g ⊙ (1 - tanh²(x)) = g ⊙ (1 - out²)."""
 
+    __slots__ = ("out",)
+    forward = np.tanh
 
-def exp_vjp(g, out, x):
-    """d l/dx = g ⊙ exp(x) = g ⊙ out."""
-    return (g * out,)
+    def save(self, out, x):
+        self.out = out
 
-
-_builtin("exp", np.exp, exp_vjp, reads="output")
-
-
-def log_vjp(g, out, x):
-    """d l/dx = g / x."""
-    return (g / x,)
-
-
-_builtin("log", np.log, log_vjp, reads="inputs")
-
-
-def tanh_vjp(g, out, x):
-    """d l/dx = g ⊙ (1 - tanh(x)²) = g ⊙ (1 - out²)."""
-    return (g * (1.0 - out * out),)
-
-
-_builtin("tanh", np.tanh, tanh_vjp, reads="output")
+    vjps = (lambda node, g: g * (1.0 - node.out * node.out),)
 
 
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e^-x), computed as exp(-log(1 + e^-x)) so it never overflows."""
+    """σ(x) = 1 / (1 + e^-x), as exp(-log(1 + e^-x)) so it never overflows."""
     return np.exp(-np.logaddexp(0.0, -x))
 
 
-def sigmoid_vjp(g, out, x):
-    """d l/dx = g ⊙ σ(x) (1 - σ(x)) = g ⊙ out (1 - out)."""
-    return (g * out * (1.0 - out),)
+@builtin
+class Sigmoid(Node):
+    """σ(x):  dl/dx = g ⊙ σ(x)(1 - σ(x)) = g ⊙ out ⊙ (1 - out)."""
 
+    __slots__ = ("out",)
+    forward = sigmoid
 
-_builtin("sigmoid", sigmoid, sigmoid_vjp, reads="output")
+    def save(self, out, x):
+        self.out = out
+
+    vjps = (lambda node, g: g * node.out * (1.0 - node.out),)
 
 
 def relu(x):
@@ -358,101 +275,173 @@ def relu(x):
     return np.maximum(x, 0.0)
 
 
-def relu_vjp(g, out, x):
-    """d l/dx = g where x > 0 (that is, where out > 0), else 0; relu'(0) = 0."""
-    return (g * (out > 0),)
+@builtin
+class Relu(Node):
+    """relu(x):  dl/dx = g where x > 0 (i.e. out > 0), else 0; relu'(0) = 0."""
+
+    __slots__ = ("out",)
+    forward = relu
+
+    def save(self, out, x):
+        self.out = out
+
+    vjps = (lambda node, g: g * (node.out > 0),)
 
 
-_builtin("relu", relu, relu_vjp, reads="output")
+# -----------------------------------------------------------------------------
+# Reductions (axis None, an int or a tuple of ints; keepdims as in NumPy)
+# -----------------------------------------------------------------------------
 
 
-# --------------------------------------------------------------------------------------
-# Reductions (axis = None, an int, a negative int or a tuple; keepdims as in NumPy)
-# --------------------------------------------------------------------------------------
+def _keep_reduced_axes(a, axis, keepdims):
+    """a with the axes that a reduction removed put back as size-1 axes, so
+    that it broadcasts against the reduction's input."""
+    return a if keepdims or axis is None else np.expand_dims(a, axis)
 
 
-def _sum(x, axis=None, keepdims=False):
-    return x.sum(axis=axis, keepdims=keepdims)
+@builtin
+class Sum(Node):
+    """Σ x along `axis`:  dl/dx = g copied along the summed axes."""
+
+    __slots__ = ("x_shape", "axis", "keepdims")
+    forward = np.sum
+
+    def save(self, out, x, axis=None, keepdims=False):
+        self.x_shape, self.axis, self.keepdims = np.shape(x), axis, keepdims
+
+    def vjp_x(self, g):
+        return np.broadcast_to(
+            _keep_reduced_axes(g, self.axis, self.keepdims), self.x_shape
+        )
+
+    vjps = (vjp_x,)
 
 
-def sum_vjp(g, out, x, axis=None, keepdims=False):
-    """d l/dx = g copied back along the summed axes."""
-    return (np.broadcast_to(_keep_reduced_axes(g, axis, keepdims), x.shape),)
+@builtin
+class Mean(Node):
+    """mean of x along `axis`:  dl/dx = g / n copied along those axes (n
+    entries per mean)."""
+
+    __slots__ = ("x_shape", "axis", "keepdims", "n")
+    forward = np.mean
+
+    def save(self, out, x, axis=None, keepdims=False):
+        self.x_shape, self.axis, self.keepdims = np.shape(x), axis, keepdims
+        self.n = np.size(x) / max(np.size(out), 1)
+
+    def vjp_x(self, g):
+        g = _keep_reduced_axes(g, self.axis, self.keepdims) / self.n
+        return np.broadcast_to(g, self.x_shape)
+
+    vjps = (vjp_x,)
 
 
-_builtin("sum", _sum, sum_vjp, reads="shapes")
+@builtin
+class Max(Node):
+    """max of x along `axis`:  dl/dx = g at the entries equal to the maximum
+    (tied ones share it evenly), 0 elsewhere."""
 
+    __slots__ = ("out", "x", "axis", "keepdims")
+    forward = np.max
 
-def _mean(x, axis=None, keepdims=False):
-    return x.mean(axis=axis, keepdims=keepdims)
+    def save(self, out, x, axis=None, keepdims=False):
+        self.out, self.x, self.axis, self.keepdims = out, x, axis, keepdims
 
+    def vjp_x(self, g):
+        at_max = self.x == _keep_reduced_axes(
+            self.out, self.axis, self.keepdims
+        )
+        share = at_max / np.sum(at_max, axis=self.axis, keepdims=True)
+        return _keep_reduced_axes(g, self.axis, self.keepdims) * share
 
-def mean_vjp(g, out, x, axis=None, keepdims=False):
-    """d l/dx = g / n copied back along the averaged axes (n entries per mean)."""
-    n = x.size / max(out.size, 1)
-    return (np.broadcast_to(_keep_reduced_axes(g, axis, keepdims) / n, x.shape),)
-
-
-_builtin("mean", _mean, mean_vjp, reads="shapes")
-
-
-def _max(x, axis=None, keepdims=False):
-    return x.max(axis=axis, keepdims=keepdims)
-
-
-def max_vjp(g, out, x, axis=None, keepdims=False):
-    """d l/dx = g at the entries equal to the max (ties share g evenly), 0 elsewhere."""
-    at_max = x == _keep_reduced_axes(out, axis, keepdims)
-    return (_keep_reduced_axes(g, axis, keepdims) * at_max / at_max.sum(axis=axis, keepdims=True),)
-
-
-_builtin("max", _max, max_vjp, reads="inputs and output")
+    vjps = (vjp_x,)
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """log Σ exp(x) along `axis`, computed stably as m + log Σ exp(x - m) with m = max x."""
-    m = x.max(axis=axis, keepdims=True, initial=-np.inf)  # -inf for an empty axis
-    m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf) along the axis: no shift
-    with np.errstate(divide="ignore"):  # log 0 = -inf: every entry -inf, or none
-        out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    """log Σ exp(x) along `axis`, stably: m + log Σ exp(x - m), m = max x."""
+    # -inf for an empty axis
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    # all -inf (or an inf) along the axis: no shift
+    m = np.where(np.isfinite(m), m, 0.0)
+    # log 0 = -inf: every entry -inf, or none
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-def logsumexp_vjp(g, out, x, axis=None, keepdims=False):
-    """d l/dx = g ⊙ softmax(x) = g ⊙ exp(x - out), copied back along `axis`."""
-    g, out = _keep_reduced_axes(g, axis, keepdims), _keep_reduced_axes(out, axis, keepdims)
-    return (g * np.exp(x - out),)
+@builtin
+class Logsumexp(Node):
+    """log Σ exp(x) along `axis`:  dl/dx = g ⊙ softmax(x) = g ⊙ exp(x - out),
+    copied along `axis`."""
+
+    __slots__ = ("out", "x", "axis", "keepdims")
+    forward = logsumexp
+
+    def save(self, out, x, axis=None, keepdims=False):
+        self.out, self.x, self.axis, self.keepdims = out, x, axis, keepdims
+
+    def vjp_x(self, g):
+        out = _keep_reduced_axes(self.out, self.axis, self.keepdims)
+        return _keep_reduced_axes(g, self.axis, self.keepdims) * np.exp(
+            self.x - out
+        )
+
+    vjps = (vjp_x,)
 
 
-_builtin("logsumexp", logsumexp, logsumexp_vjp, reads="inputs and output")
+# -----------------------------------------------------------------------------
+# Shape and indexing
+# -----------------------------------------------------------------------------
 
 
-# --------------------------------------------------------------------------------------
-# Shape and indexing primitives
-# --------------------------------------------------------------------------------------
+@builtin
+class Reshape(Node):
+    """x with a new shape:  dl/dx = g with x's shape."""
+
+    __slots__ = ("x_shape",)
+    forward = np.reshape
+
+    def save(self, out, x, shape):
+        self.x_shape = np.shape(x)
+
+    vjps = (lambda node, g: np.reshape(g, node.x_shape),)
 
 
-def reshape_vjp(g, out, x, shape=None):
-    """d l/dx = g reshaped back to x's shape."""
-    return (g.reshape(x.shape),)
+@builtin
+class Transpose(Node):
+    """x with its axes permuted:  dl/dx = g permuted back (by the inverse
+    permutation, the argsort of `axes`)."""
+
+    __slots__ = ("inverse",)
+    forward = np.transpose
+
+    def save(self, out, x, axes=None):
+        self.inverse = (
+            None if axes is None else np.argsort(np.mod(axes, np.ndim(x)))
+        )
+
+    vjps = (lambda node, g: np.transpose(g, node.inverse),)
 
 
-_builtin("reshape", lambda x, shape: np.reshape(x, shape), reshape_vjp, reads="shapes")
+def getitem(x, index):
+    """x[index]."""
+    return x[index]
 
 
-def transpose_vjp(g, out, x, axes=None):
-    """d l/dx = g transposed by the inverse permutation (argsort of `axes`)."""
-    return (g.transpose(None if axes is None else np.argsort(np.mod(axes, x.ndim))),)
+@builtin
+class Getitem(Node):
+    """x[index]:  dl/dx = g added into zeros at x[index] (repeats add up)."""
 
+    __slots__ = ("x_shape", "index")
+    forward = getitem
 
-_builtin("transpose", lambda x, axes=None: np.transpose(x, axes), transpose_vjp, reads="shapes")
+    def save(self, out, x, index):
+        self.x_shape, self.index = np.shape(x), index
 
+    def vjp_x(self, g):
+        dx = np.zeros(self.x_shape, np.result_type(g))
+        # dx[index] += g would count a repeated index once
+        np.add.at(dx, self.index, g)
+        return dx
 
-def getitem_vjp(g, out, x, index=None):
-    """d l/dx = g scattered into zeros at x[index]; repeated indices add up."""
-    dx = np.zeros_like(x)
-    np.add.at(dx, index, g)
-    return (dx,)
-
-
-_builtin("getitem", lambda x, index: x[index], getitem_vjp, reads="shapes")
+    vjps = (vjp_x,)

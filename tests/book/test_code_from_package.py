@@ -263,6 +263,16 @@ def python_source(block: str) -> str:
 # --------------------------------------------------------------------------
 
 
+# The methods a primitive defines (a subclass of vjpgrad.Node): a chapter that writes
+# a primitive of its own implements them, which copies nothing.
+PRIMITIVE_INTERFACE = {"save"}
+
+
+def subclasses_node(cls: ast.ClassDef) -> bool:
+    """Whether the class derives from vjpgrad's Node (``Node`` or ``vjpgrad.Node``)."""
+    return any(ast.unparse(base).split(".")[-1] == "Node" for base in cls.bases)
+
+
 def check_code_block(chapter: str, block: CodeBlock, index: PackageIndex) -> list[str]:
     problems: list[str] = []
     source = python_source(block.source)
@@ -283,12 +293,14 @@ def check_code_block(chapter: str, block: CodeBlock, index: PackageIndex) -> lis
 
     by_body = index.long_bodies()
 
-    def visit(node: ast.AST, in_class: bool) -> None:
+    def visit(node: ast.AST, in_class: bool, primitive: bool = False) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 kind = "class" if isinstance(child, ast.ClassDef) else "def"
                 line = block.line + child.lineno  # fence line + line inside block
-                if child.name in index.top_level:
+                if primitive and child.name in PRIMITIVE_INTERFACE:
+                    pass  # a primitive of the chapter's own implements the interface
+                elif child.name in index.top_level:
                     problems.append(
                         f"{chapter}, line {line}: `{kind} {child.name}` redefines vjpgrad's "
                         f"`{child.name}` ({', '.join(index.top_level[child.name])}); include "
@@ -307,9 +319,10 @@ def check_code_block(chapter: str, block: CodeBlock, index: PackageIndex) -> lis
                             f"vjpgrad's `{twin.qualname}` ({twin.location}); call or "
                             "{literalinclude} the package function instead"
                         )
-                visit(child, in_class=isinstance(child, ast.ClassDef))
+                visit(child, in_class=isinstance(child, ast.ClassDef),
+                      primitive=isinstance(child, ast.ClassDef) and subclasses_node(child))
             else:
-                visit(child, in_class)
+                visit(child, in_class, primitive)
 
     visit(tree, in_class=False)
     return problems
@@ -392,6 +405,16 @@ def unbroadcast(g, shape):
 
 def exp_vjp(g, out, x):
     return (g * out,)
+
+
+class Node:
+    def save(self, out, *inputs):
+        """Keep what the VJPs read."""
+
+
+class Exp(Node):
+    def save(self, out, x):
+        self.out = out
 
 
 class Tensor:
@@ -521,6 +544,35 @@ def test_checker_rejects_a_copied_method(tmp_path: Path) -> None:
     )
     problems = check_chapter("book/scratch.md", text, index, book)
     assert len(problems) == 1 and "method `backward`" in problems[0], problems
+
+
+def test_checker_accepts_a_primitive_of_the_chapters_own(tmp_path: Path) -> None:
+    """A Node subclass written in the chapter implements `save`: it copies nothing.
+    The same method in a class that is not a primitive is still a copy."""
+    index = fake_index(tmp_path)
+    text, book = fake_chapter(
+        tmp_path,
+        """
+        ```{code-cell} ipython3
+        class Sin(vjpgrad.Node):
+            def save(self, out, x):
+                self.x = x
+        ```
+        """,
+    )
+    assert check_chapter("book/scratch.md", text, index, book) == []
+    text, book = fake_chapter(
+        tmp_path,
+        """
+        ```{code-cell} ipython3
+        class Recorder:
+            def save(self, out, x):
+                self.x = x
+        ```
+        """,
+    )
+    problems = check_chapter("book/scratch.md", text, index, book)
+    assert len(problems) == 1 and "method `save`" in problems[0], problems
 
 
 def test_checker_looks_inside_directives_and_skips_other_languages(tmp_path: Path) -> None:

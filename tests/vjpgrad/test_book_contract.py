@@ -1,81 +1,132 @@
-"""The names and signatures the book includes verbatim (literalinclude :pyobject:) and calls."""
+"""What the book includes verbatim (literalinclude :pyobject: Multiply, unbroadcast, ...)
+and relies on: each built-in primitive is a short class in primitives.py whose
+docstring states its VJP, with a forward and one VJP per input."""
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
+import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import vjpgrad
-from vjpgrad import primitives
+from vjpgrad import PRIMITIVES, Node, Tensor, apply, backward, primitives
 
 PRIMITIVES_PY = Path(primitives.__file__)
+MAX_CLASS_LINES = 25  # the book prints each class whole
 
-SIGNATURES = {
-    "unbroadcast": "(g, shape)",
-    "add_vjp": "(g, out, a, b)",
-    "multiply_vjp": "(g, out, a, b)",
-    "matmul_vjp": "(g, out, a, b)",
-    "exp_vjp": "(g, out, x)",
-    "log_vjp": "(g, out, x)",
-    "sum_vjp": "(g, out, x, axis=None, keepdims=False)",
-    "maximum_vjp": "(g, out, a, b)",
-    "subtract_vjp": "(g, out, a, b)",
-    "divide_vjp": "(g, out, a, b)",
-    "power_vjp": "(g, out, a, b)",
-    "negative_vjp": "(g, out, x)",
-    "tanh_vjp": "(g, out, x)",
-    "sigmoid_vjp": "(g, out, x)",
-    "relu_vjp": "(g, out, x)",
-    "max_vjp": "(g, out, x, axis=None, keepdims=False)",
-    "mean_vjp": "(g, out, x, axis=None, keepdims=False)",
-    "logsumexp_vjp": "(g, out, x, axis=None, keepdims=False)",
-    "reshape_vjp": "(g, out, x, shape=None)",
-    "transpose_vjp": "(g, out, x, axes=None)",
-    "getitem_vjp": "(g, out, x, index=None)",
+# name -> number of inputs, for every built-in primitive (a new one is added here too)
+INPUTS = {
+    "add": 2, "subtract": 2, "multiply": 2, "divide": 2, "power": 2, "maximum": 2, "matmul": 2,
+    "negative": 1, "exp": 1, "log": 1, "tanh": 1, "sigmoid": 1, "relu": 1,
+    "sum": 1, "mean": 1, "max": 1, "logsumexp": 1, "reshape": 1, "transpose": 1, "getitem": 1,
 }
 
 
-def top_level_functions() -> dict[str, ast.FunctionDef]:
+def top_level_classes() -> dict[str, ast.ClassDef]:
     tree = ast.parse(PRIMITIVES_PY.read_text(encoding="utf-8"))
-    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
-@pytest.mark.parametrize("name", sorted(SIGNATURES))
-def test_top_level_function_with_exact_signature(name: str) -> None:
-    assert name in top_level_functions(), f"{name} must be a top-level def in primitives.py"
-    params = inspect.signature(getattr(primitives, name)).parameters.values()
-    bare = "(" + ", ".join(str(p.replace(annotation=inspect.Parameter.empty)) for p in params) + ")"
-    assert bare == SIGNATURES[name]  # names, order and defaults (type hints may be added)
+def builtin_names() -> set[str]:
+    return {name for name, cls in PRIMITIVES.items() if cls.__module__ == primitives.__name__}
 
 
-@pytest.mark.parametrize("name", sorted(n for n in SIGNATURES if n.endswith("_vjp")))
-def test_vjp_is_short_with_a_one_line_docstring(name: str) -> None:
-    node = top_level_functions()[name]
+def test_the_builtins_are_the_listed_primitives() -> None:
+    assert builtin_names() == set(INPUTS)
+
+
+@pytest.mark.parametrize("name", sorted(INPUTS))
+def test_a_builtin_is_a_registered_node_subclass_in_primitives_py(name: str) -> None:
+    cls = PRIMITIVES[name]
+    assert inspect.isclass(cls) and issubclass(cls, Node) and cls is not Node
+    assert cls.name == name == cls.__name__.lower()
+    assert getattr(primitives, cls.__name__) is cls
+    node = top_level_classes().get(cls.__name__)
+    assert node is not None, f"{cls.__name__} must be a top-level class of primitives.py (:pyobject:)"
+    decorators = [d.id for d in node.decorator_list if isinstance(d, ast.Name)]
+    assert decorators == ["builtin"], f"{cls.__name__}: registered with @builtin"
+
+
+@pytest.mark.parametrize("name", sorted(INPUTS))
+def test_a_builtin_is_short_with_a_docstring_stating_its_vjp(name: str) -> None:
+    cls = PRIMITIVES[name]
+    node = top_level_classes()[cls.__name__]
     doc = ast.get_docstring(node)
-    assert doc and "\n" not in doc, f"{name}: one-line docstring stating the math"
+    assert doc, f"{cls.__name__}: a docstring stating the VJP"
+    assert len(doc.splitlines()) <= 3, f"{cls.__name__}: keep the docstring to a line or so"
+    assert re.search(r"dl/d\w+ =", doc), f"{cls.__name__}: the docstring states dl/d(input) = ..."
     lines = node.end_lineno - node.lineno + 1
-    assert lines <= 12, f"{name} is {lines} lines: keep VJPs a few lines (they are printed in the book)"
-    assert vjpgrad.PRIMITIVES[name[: -len("_vjp")]].vjp is getattr(primitives, name)
+    assert lines <= MAX_CLASS_LINES, f"{cls.__name__} is {lines} lines: the book prints it"
+    body = {target.id for stmt in node.body if isinstance(stmt, ast.Assign)
+            for target in stmt.targets if isinstance(target, ast.Name)}
+    assert {"forward", "vjps"} <= body, f"{cls.__name__}: defines forward and vjps in its body"
 
 
-def test_vjps_return_one_gradient_per_input_in_input_order() -> None:
-    a, b = np.array([[1.0, 2.0, 3.0]]), np.array([[2.0], [4.0]])
-    out = a * b
-    ga, gb = primitives.multiply_vjp(np.ones_like(out), out, a, b)
-    assert ga.shape == a.shape and gb.shape == b.shape
-    np.testing.assert_array_equal(ga, [[6.0, 6.0, 6.0]])
-    np.testing.assert_array_equal(gb, [[6.0], [6.0]])
+@pytest.mark.parametrize("name", sorted(INPUTS))
+def test_a_builtin_has_a_forward_and_one_vjp_per_input(name: str) -> None:
+    cls = PRIMITIVES[name]
+    assert callable(cls.forward)
+    assert isinstance(cls.vjps, tuple) and len(cls.vjps) == INPUTS[name]
+    for vjp in cls.vjps:
+        assert callable(vjp)
+        assert len(inspect.signature(vjp).parameters) == 2, f"{name}: a VJP is (node, g)"
+    save = inspect.signature(cls.save).parameters
+    assert list(save)[:2] == ["self", "out"], f"{name}: save(self, out, *inputs, **params)"
+    assert "__slots__" in vars(cls), f"{name}: declares the slots its save fills"
+
+
+def test_the_vjps_return_the_gradient_of_their_input() -> None:
+    """Multiply, as the book shows it: dl/dx = g ⊙ y, dl/dy = g ⊙ x, each summed back to
+    its input's shape by the reverse pass."""
+    x, y = Tensor([[1.0, 2.0, 3.0]]), Tensor([[2.0], [4.0]])
+    node = apply(primitives.Multiply, x, y).node
+    g = np.ones((2, 3))
+    gx, gy = (vjp(node, g) for vjp in primitives.Multiply.vjps)
+    np.testing.assert_array_equal(primitives.unbroadcast(gx, (1, 3)), [[6.0, 6.0, 6.0]])
+    np.testing.assert_array_equal(primitives.unbroadcast(gy, (2, 1)), [[6.0], [6.0]])
     assert primitives.unbroadcast(np.ones((4, 2, 3)), (2, 1)).tolist() == [[12.0], [12.0]]
-    (gx,) = primitives.sum_vjp(np.array([1.0, 2.0]), np.zeros(2), np.zeros((2, 3)), axis=1)
-    np.testing.assert_array_equal(gx, [[1.0] * 3, [2.0] * 3])
+    sum_node = apply(primitives.Sum, Tensor(np.zeros((2, 3))), axis=1).node
+    np.testing.assert_array_equal(primitives.Sum.vjps[0](sum_node, np.array([1.0, 2.0])),
+                                  [[1.0] * 3, [2.0] * 3])
+
+
+@pytest.mark.parametrize("g_shape, shape", [((3,), (4,)), ((2, 3), (3, 1)), ((3,), (2, 3)), ((2, 3), (2,))])
+def test_unbroadcast_refuses_a_shape_it_cannot_sum_to(g_shape: tuple, shape: tuple) -> None:
+    with pytest.raises(ValueError, match="cannot be summed to shape"):
+        primitives.unbroadcast(np.ones(g_shape), shape)
+
+
+FUNCTIONS = {  # module, name -> signature (type hints aside), as the book includes or calls them
+    (primitives, "unbroadcast"): "(g, shape)",
+    (backward, "topological_order"): "(root)",
+    (backward, "backward_pass"): "(root, seed, keep=())",
+    (vjpgrad.tensor, "apply"): "(primitive, *inputs, **params)",
+}
+
+
+@pytest.mark.parametrize("module, name", sorted(FUNCTIONS, key=lambda k: k[1]))
+def test_top_level_function_with_exact_signature(module, name: str) -> None:
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    assert name in {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    params = inspect.signature(getattr(module, name)).parameters.values()
+    bare = "(" + ", ".join(str(p.replace(annotation=inspect.Parameter.empty)) for p in params) + ")"
+    assert bare == FUNCTIONS[module, name]
 
 
 def test_public_api_is_exported() -> None:
-    for name in ("Tensor", "no_grad", "grad", "value_and_grad", "numerical_jacobian", "check_grad",
-                 "draw_graph", "register_primitive", "override_vjp", "apply", "unbroadcast"):
-        assert hasattr(vjpgrad, name) and name in vjpgrad.__all__
+    for name in ("Tensor", "Node", "apply", "no_grad", "enable_grad", "is_grad_enabled", "keep_values",
+                 "grad", "value_and_grad", "vjp", "numerical_jacobian", "check_grad", "draw_graph",
+                 "PRIMITIVES", "primitive", "override_vjp", "unbroadcast", "__version__"):
+        assert hasattr(vjpgrad, name) and name in vjpgrad.__all__, name
+    for gone in ("register_primitive", "Primitive"):
+        assert not hasattr(vjpgrad, gone), gone
+    assert importlib.util.find_spec("vjpgrad.bench") is None  # now benchmarks/bench.py
+    pyproject = tomllib.loads((PRIMITIVES_PY.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert vjpgrad.__version__ == pyproject["project"]["version"]
     assert (PRIMITIVES_PY.parent / "py.typed").is_file()

@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from vjpgrad import Tensor, draw_graph, keep_values
+import vjpgrad
+from vjpgrad import Node, Tensor, draw_graph, keep_values
 
 graphviz = pytest.importorskip("graphviz")
 
@@ -26,23 +27,36 @@ def test_returns_a_digraph_with_values_ops_and_shapes() -> None:
     src = dot.source
     for op in ("multiply", "subtract", "maximum", "sum"):
         assert op in src
-    assert "axis=-1" in src
     assert "shape (2, 2)" in src and "shape (2,)" in src
-    assert "const 2." in src  # constants are drawn too
-    assert "grad" not in src
+    assert "value [[ 1.  2.]  [ 2. -1.]]" in src  # the leaf
+    assert "value [4. 3.]" in src  # the output
+    assert src.count("value not kept") == 3  # multiply, subtract, maximum
+    assert "const" not in src and "grad" not in src
 
 
-def test_large_values_that_no_vjp_reads_are_not_kept_so_not_shown() -> None:
+def test_inside_keep_values_every_value_constant_and_parameter_is_shown() -> None:
+    with keep_values():
+        x, y = small_graph()
+    src = draw_graph(y).source
+    assert "value not kept" not in src
+    for value in ("[[ 2.  4.]  [ 4. -2.]]", "[[ 1.  3.]  [ 3. -3.]]", "[[1. 3.]  [3. 0.]]", "[4. 3.]"):
+        assert f"value {value}" in src, value
+    assert "axis=-1" in src  # the parameters of a node
+    assert "const 2." in src and "const 1." in src and "const 0." in src  # constants: grey boxes
+    assert src.count("#eeeeee") == 3
+
+
+def test_computed_values_are_shown_only_inside_keep_values() -> None:
     x = Tensor(np.arange(2000.0) / 1000.0)
     src = draw_graph((x * 3.0 + 1.0).exp().sum()).source
     assert "value [0.000e+00 1.000e-03 ... 1.998e+00 1.999e+00]" in src  # the leaf
-    assert "value [   2.7183    2.7264 ... 1090.0731 1093.3482]" in src  # exp's output: its VJP reads it
-    assert src.count("value not kept") == 2  # x * 3.0 and + 1.0: their VJPs read only shapes
+    assert src.count("value not kept") == 3  # x * 3.0, + 1.0 and exp, whatever save keeps
     small = draw_graph((Tensor([1.0, 2.0]) * 3.0 + 1.0).sum()).source
-    assert "value not kept" not in small and "value [4. 7.]" in small  # small values are kept
+    assert small.count("value not kept") == 2 and "value [4. 7.]" not in small  # small ones too
     with keep_values():
         kept = draw_graph((x * 3.0 + 1.0).exp().sum()).source
     assert "value not kept" not in kept and "value [1.    1.003 ... 6.994 6.997]" in kept
+    assert "value [   2.7183    2.7264 ... 1090.0731 1093.3482]" in kept
 
 
 def test_gradients_are_shown_when_known() -> None:
@@ -84,6 +98,21 @@ def test_missing_dot_program_says_how_to_install(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="apt-get install graphviz"):
         draw_graph(Tensor([1.0]) * 2.0)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz dot program is not installed")
+def test_labels_ending_in_a_backslash_render() -> None:
+    """F21: op labels were not escaped, so a parameter ending in a backslash made invalid DOT."""
+    @vjpgrad.primitive
+    class Load(Node):
+        __slots__ = ()
+        forward = staticmethod(lambda x, path: x * 1.0)
+        vjps = (lambda node, g: g * 1.0,)
+
+    with keep_values():
+        y = vjpgrad.apply(Load, Tensor(np.ones(2)), path="C:\\data\\").sum()
+    svg = draw_graph(y).pipe(format="svg")
+    assert b"<svg" in svg and b"C:\\data\\" in svg
 
 
 def test_bad_rankdir() -> None:

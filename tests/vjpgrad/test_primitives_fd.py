@@ -8,17 +8,17 @@ seeded NumPy generator, kept inside each primitive's domain and away from its ki
 tie conventions are tested separately in test_tensor_api.py.
 
 Each case is checked twice:
-* the VJP function itself, ``name_vjp(g, out, *inputs, **params)``, for every input,
-  against ``d/d input <g, forward(inputs)>`` by central differences (and the
-  single-input VJPs of binary primitives against it);
-* the same computation through Tensors with ``check_grad``, with each input once a
-  Tensor and once a constant, so the reverse pass's choice of VJP is covered too.
+* each of the primitive's VJPs, ``vjps[k](node, g)`` on a node recorded by ``apply``
+  (so it reads only what ``save`` kept), summed to the input's shape with
+  ``unbroadcast``, against ``d/d input_k <g, forward(inputs)>`` by central differences;
+* the same computation through Tensors, with ``check_grad`` (which records inside
+  ``keep_values``) and with a plain ``backward()`` (a graph that keeps only what
+  ``save`` keeps), each input once a Tensor and once a constant.
 """
 
 from __future__ import annotations
 
 import os
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -26,8 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import vjpgrad.tensor
-from vjpgrad import PRIMITIVES, Tensor, check_grad, numerical_jacobian
+from vjpgrad import PRIMITIVES, Tensor, apply, check_grad, numerical_jacobian, unbroadcast
 
 SETTINGS = settings(max_examples=int(os.environ.get("VJPGRAD_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -47,34 +46,37 @@ def values(rng: np.random.Generator, shape: tuple, domain: str = "real") -> np.n
 
 
 def assert_vjp_matches_fd(name: str, inputs: list[np.ndarray], seed: int, **params) -> None:
-    """name_vjp(g, out, *inputs, **params)[k] == d/d inputs[k] <g, forward(*inputs)> for every k."""
-    prim = PRIMITIVES[name]
-    out = np.asarray(prim.forward(*inputs, **params))
+    """vjps[k](node, g), summed to inputs[k]'s shape, == d/d inputs[k] <g, forward(*inputs)>
+    for every k, on a node that apply() recorded (outside keep_values)."""
+    primitive = PRIMITIVES[name]
+    result = apply(primitive, *[Tensor(x) for x in inputs], **params)
+    node = result.node
+    assert type(node) is primitive and node.values is None
+    out = np.asarray(primitive.forward(*inputs, **params))
+    np.testing.assert_array_equal(result.value, out)
     g = np.random.default_rng(seed + 1).standard_normal(out.shape)
-    got = prim.vjp(g, out, *inputs, **params)
-    assert isinstance(got, tuple) and len(got) == len(inputs)
+    assert len(primitive.vjps) == len(inputs)
     for k, x in enumerate(inputs):
 
         def along(z: np.ndarray, k: int = k) -> float:
             zs = list(inputs)
             zs[k] = z
-            return float(np.sum(g * prim.forward(*zs, **params)))
+            return float(np.sum(g * primitive.forward(*zs, **params)))
 
         expected = numerical_jacobian(along, x)
-        assert np.shape(got[k]) == x.shape, f"{name}: gradient {k} has shape {np.shape(got[k])}, input {x.shape}"
-        np.testing.assert_allclose(got[k], expected, rtol=1e-6, atol=1e-8, err_msg=f"{name} input {k}")
-        if prim.partials is not None:  # the single-input VJP the reverse pass may use instead
-            np.testing.assert_allclose(prim.partials[k](g, out, *inputs, **params), got[k], rtol=1e-13, atol=1e-14)
+        raw = np.asarray(primitive.vjps[k](node, g))
+        got = unbroadcast(raw, x.shape)  # raises ValueError for a shape that is not x's broadcast
+        assert got.shape == x.shape, f"{name}: gradient {k} has shape {raw.shape}, input {x.shape}"
+        assert got.dtype == np.float64, f"{name}: gradient {k} has dtype {got.dtype}"
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8, err_msg=f"{name} input {k}")
 
 
 def backward_matches_fd(f, inputs: list[np.ndarray]) -> None:
-    """backward() of f, recorded with every value that a VJP does not read replaced by
-    a stand-in (normally only large ones are), so a primitive that declares it does
-    not read a value that its VJP does read gets a wrong gradient here.  (check_grad
-    records graphs that keep every value.)"""
+    """backward() of f, recorded outside keep_values: each node keeps only what its
+    primitive's `save` keeps, so a VJP that reads anything else fails here (check_grad
+    records graphs that keep every value)."""
     ts = [Tensor(x) for x in inputs]
-    with mock.patch.object(vjpgrad.tensor, "_STAND_IN_MIN_SIZE", 0):
-        out = f(*ts)
+    out = f(*ts)
     v = np.random.default_rng(0).standard_normal(out.shape)
     out.backward(v)
     for k, x in enumerate(inputs):
@@ -315,5 +317,5 @@ def test_getitem_boolean_mask_and_repeated_rows() -> None:
 
 def test_every_registered_builtin_is_covered() -> None:
     covered = set(BINARY) | set(UNARY) | set(REDUCTIONS) | {"matmul", "transpose", "reshape", "getitem"}
-    builtins = {name for name, prim in PRIMITIVES.items() if prim.trusted}
-    assert builtins <= covered, builtins - covered
+    builtins = {name for name, prim in PRIMITIVES.items() if prim.__module__ == "vjpgrad.primitives"}
+    assert len(builtins) == 20 and builtins <= covered, builtins - covered
