@@ -80,6 +80,11 @@ def draw_graph(tensor: Tensor, rankdir: str = "LR") -> Any:
             "with apt-get install graphviz, brew install graphviz or conda "
             "install graphviz"
         )
+    if not isinstance(tensor, Tensor):
+        raise TypeError(
+            f"draw_graph draws the graph of a vjpgrad Tensor, not of a "
+            f"{type(tensor).__name__}"
+        )
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
 

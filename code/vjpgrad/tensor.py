@@ -174,7 +174,9 @@ def _index(i: Any) -> Any:
             "holds floats): use e.g. t[idx.value.astype(int)]"
         )
     if isinstance(i, (list, np.ndarray)):
-        return np.array(i)
+        i = np.array(i)
+        # an empty list is an empty index, not an array of floats
+        return i.astype(np.intp) if i.size == 0 else i
     return i
 
 
@@ -356,6 +358,24 @@ class Tensor:
             "a Tensor is not turned into an ndarray implicitly (that would "
             "cut it from the graph): use t.value for its array, or Tensor "
             "methods"
+        )
+
+    def __array_function__(
+        self, func: Any, types: Any, args: Any, kwargs: Any
+    ) -> Any:
+        """NumPy functions (np.mean(t), ...) do not take Tensors: the error
+        says what to use instead.  np.shape, np.ndim and np.size do."""
+        if func in (np.shape, np.ndim, np.size):
+            return func(self._value, *args[1:], **kwargs)
+        name = func.__name__
+        instead = (
+            f"t.{name}(...) to stay differentiable, or "
+            if hasattr(Tensor, name)
+            else ""
+        )
+        raise TypeError(
+            f"np.{name} does not take a vjpgrad Tensor (it would be cut from "
+            f"the graph): use {instead}np.{name}(t.value) for a plain array"
         )
 
     def item(self) -> float:

@@ -150,3 +150,28 @@ def test_forward_errors_name_the_primitive_and_the_input_shapes() -> None:
         x[5]
     with pytest.raises((ValueError, IndexError), match=r"sum of shapes \(2, 3\)"):
         x.sum(axis=2)
+
+
+@pytest.mark.parametrize("func", [np.mean, np.sum, np.max])
+def test_numpy_reductions_of_a_tensor_say_what_to_use(func) -> None:
+    """F22: np.mean(t) says to use t.mean() or np.mean(t.value), like np.asarray(t)."""
+    t = Tensor(np.arange(6.0).reshape(2, 3))
+    name = func.__name__
+    with pytest.raises(TypeError, match=rf"use t\.{name}\(\.\.\.\) to stay differentiable, or np\.{name}\(t\.value\)"):
+        func(t)
+
+
+def test_numpy_shape_functions_take_a_tensor() -> None:
+    t = Tensor(np.ones((2, 3)))
+    assert (np.shape(t), np.ndim(t), np.size(t)) == ((2, 3), 2, 6)
+    with pytest.raises(TypeError, match=r"np\.concatenate does not take a vjpgrad Tensor"):
+        np.concatenate([t, t])
+
+
+def test_an_empty_list_index_selects_nothing() -> None:
+    """F22: t[[]] is empty, as x[[]] is in NumPy (not an index of floats)."""
+    t = Tensor(np.ones((3, 2)))
+    picked = t[[]]
+    assert picked.shape == np.ones((3, 2))[[]].shape == (0, 2)
+    picked.sum().backward()
+    np.testing.assert_array_equal(t.grad, np.zeros((3, 2)))

@@ -118,3 +118,9 @@ def test_labels_ending_in_a_backslash_render() -> None:
 def test_bad_rankdir() -> None:
     with pytest.raises(ValueError):
         draw_graph(Tensor([1.0]) * 2.0, rankdir="XY")
+
+
+def test_draw_graph_says_when_given_something_that_is_not_a_tensor() -> None:
+    """F22: an ndarray gets a clear TypeError, not an AttributeError."""
+    with pytest.raises(TypeError, match="draw_graph draws the graph of a vjpgrad Tensor, not of a ndarray"):
+        draw_graph(np.ones(2))
