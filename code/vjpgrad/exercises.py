@@ -290,7 +290,8 @@ def check_vjps(
 
 def _compare_vjps(node: Node, g: Any, vjps: tuple[VJP | None, ...]) -> None:
     """Raise AssertionError where one of `vjps` differs from vjpgrad's own at
-    `node`, for upstream gradient g (each result summed to its input's shape)."""
+    `node`, for upstream gradient g (each result summed to its input's
+    shape)."""
     for k, (parent, own, yours) in enumerate(
         zip(node.parents, type(node).vjps, vjps)
     ):
