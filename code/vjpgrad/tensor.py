@@ -48,7 +48,8 @@ def apply(primitive: type[Node], *inputs: Any, **params: Any) -> Tensor:
     """Apply `primitive` (a Node subclass) to `inputs`, Tensors or constants:
     compute the result from their values and, if an input needs a gradient,
     record the operation as a node that the result points to."""
-    _check_arguments(primitive, inputs)
+    if len(inputs) != len(getattr(primitive, "vjps", ())):
+        raise _wrong_arguments(primitive, inputs)
     # per input: its value, and its parent (None: no gradient)
     values: list[Any] = []
     parents: list[Node | Tensor | None] = []
@@ -78,20 +79,19 @@ def apply(primitive: type[Node], *inputs: Any, **params: Any) -> Tensor:
     return result
 
 
-def _check_arguments(primitive: Any, inputs: tuple[Any, ...]) -> None:
-    """Raise TypeError unless `primitive` is a primitive (a Node subclass) with
-    one VJP per input (NumPy's functions would take a further input as their
-    output array)."""
+def _wrong_arguments(primitive: Any, inputs: tuple[Any, ...]) -> TypeError:
+    """The error for `apply` given something that is not a primitive (a Node
+    subclass), or not one input per VJP (NumPy's functions would take a
+    further input as their output array)."""
     if not (isinstance(primitive, type) and issubclass(primitive, Node)):
-        raise TypeError(
+        return TypeError(
             f"apply takes a primitive class (a subclass of vjpgrad.Node, such "
             f"as vjpgrad.PRIMITIVES['exp']), not {primitive!r}"
         )
-    if len(inputs) != len(primitive.vjps):
-        raise TypeError(
-            f"{primitive.name!r} takes {len(primitive.vjps)} input(s), got "
-            f"{len(inputs)}; pass other arguments as keyword parameters"
-        )
+    return TypeError(
+        f"{primitive.name!r} takes {len(primitive.vjps)} input(s), got "
+        f"{len(inputs)}; pass other arguments as keyword parameters"
+    )
 
 
 def _computed(value: Any) -> Tensor:
