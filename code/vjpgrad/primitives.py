@@ -116,8 +116,8 @@ class Divide(Node):
 
 @builtin
 class Power(Node):
-    """x^y:  dl/dx = g ⊙ y x^(y-1),  dl/dy = g ⊙ out ⊙ log x (each 0 where
-    x^y is constant: where y = 0, resp. x = 0)."""
+    """x^y:  dl/dx = g ⊙ y x^(y-1) (0 where y = 0),  dl/dy = g ⊙ out ⊙ log x
+    (0 where x = 0 < y, where 0^y = 0 is constant)."""
 
     __slots__ = ("out", "x", "y")
     forward = np.power
