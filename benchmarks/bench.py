@@ -4,7 +4,8 @@ Run from the repository root: ``python -m benchmarks.bench`` (``--quick`` for a 
 run whose figures mean nothing).  Each workload is timed in interleaved rounds (every
 implementation once per round, starting with a different one each round, so a busy
 moment of a shared machine hits all alike); the table shows medians and the ratios that
-the targets are about:
+the targets are about (NumPy's and PyTorch's matrix products on one thread, unless
+OPENBLAS_NUM_THREADS / OMP_NUM_THREADS say otherwise):
 
 * MLP step, batch 256, 784-512-10 ReLU, softmax cross-entropy, float64:
   at most 1.05x hand-written NumPy;
@@ -15,6 +16,14 @@ the targets are about:
 """
 
 from __future__ import annotations
+
+import os
+
+# One thread for the matrix products of NumPy (OpenBLAS) and of PyTorch: the
+# implementations are compared doing the same work, and on a shared machine
+# with few cores a second BLAS thread makes the timings wait on the others.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 import argparse
 import gc
@@ -35,6 +44,8 @@ import numpy as np
 import torch
 
 import vjpgrad
+
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 from vjpgrad import Tensor
 
 LR = 1e-3
