@@ -27,12 +27,12 @@ from collections import deque
 from pathlib import Path
 
 import pytest
-import site_browser
 from bs4 import BeautifulSoup
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tools import site_visit
+from tools.config import REPO_ROOT
 
-PAGES = site_browser.html_pages() or ["index.html"]  # no build: the fixtures say so
+PAGES = site_visit.html_pages() or ["index.html"]  # no build: the fixtures say so
 VARIANTS = {
     "desktop-light": (1280, "light"),
     "desktop-dark": (1280, "dark"),
@@ -132,8 +132,8 @@ def axe_report(violations: list[dict]) -> list[str]:
 
 def test_redirect_pages_are_valid_pages(html_dir):
     """A redirect (the site root) is a page too: language, title, a link to follow."""
-    for path in site_browser.html_pages(html_dir):
-        if target := site_browser.redirect_target(html_dir, path):
+    for path in site_visit.html_pages(html_dir):
+        if target := site_visit.redirect_target(html_dir, path):
             soup = BeautifulSoup((html_dir / path).read_text(), "html.parser")
             assert soup.html and soup.html.get("lang"), f"{path}: no <html lang>"
             assert soup.title and soup.title.string.strip(), f"{path}: no <title>"
@@ -145,8 +145,8 @@ def test_redirect_pages_are_valid_pages(html_dir):
 @pytest.mark.parametrize("path", PAGES)
 def test_page_in_browser(browser, base_url, html_dir, screenshot_dir, path, variant):
     width, scheme = VARIANTS[variant]
-    with site_browser.open_page(browser, base_url, path, width=width, color_scheme=scheme,
-                                html_dir=html_dir) as (page, visit):
+    with site_visit.open_page(browser, base_url, path, width=width, color_scheme=scheme,
+                              site=html_dir) as (page, visit):
         problems = visit.problems()
 
         theme = page.evaluate("() => document.documentElement.dataset.theme || null")
@@ -163,7 +163,7 @@ def test_page_in_browser(browser, base_url, html_dir, screenshot_dir, path, vari
         problems += [f"image not shown: {i}" for i in page.evaluate(IMAGES_JS)]
         problems += [f"icon not drawn: {i}" for i in page.evaluate(ICONS_JS)]
 
-        page.add_script_tag(path=str(site_browser.AXE_JS))
+        page.add_script_tag(path=str(site_visit.AXE_JS))
         problems += axe_report(page.evaluate(AXE_JS))
 
         page.screenshot(path=screenshot_dir / f"{page_slug(path)}--{variant}.png", full_page=True)
@@ -220,7 +220,7 @@ def targets(link_page, base_url, html_dir) -> TargetCache:
 @pytest.mark.parametrize("path", PAGES)
 def test_internal_links_and_anchors_resolve(link_page, base_url, html_dir, targets, path):
     problems = []
-    if target := site_browser.redirect_target(html_dir, path):
+    if target := site_visit.redirect_target(html_dir, path):
         landing = urllib.parse.urljoin(base_url + path, target)
         assert targets.page_ids(landing.split("#")[0]) is not None, f"{path} redirects to {landing}: no such page"
         return
@@ -278,7 +278,7 @@ def test_every_page_is_reachable_from_the_index(html_dir):
         for target in links_in(html_dir, queue.popleft()) - reached:
             reached.add(target)
             queue.append(target)
-    pages = set(site_browser.html_pages(html_dir))
+    pages = set(site_visit.html_pages(html_dir))
     unreachable = sorted(pages - reached - set(UNLINKED))
     stale = sorted(p for p in UNLINKED if p not in pages or p in reached)
     assert not unreachable, f"pages that no link reaches from index.html: {unreachable}"
@@ -300,8 +300,8 @@ def cited_anchors() -> list[tuple[str, str]]:
 def test_a_permalink_opens_at_its_target(browser, base_url, html_dir, path, anchor, width):
     """A cited #label opens with the result on screen (at the top, unless the page ends
     first), and stays put when the reader scrolls back and forth."""
-    with site_browser.open_page(browser, base_url, f"{path}#{anchor}", width=width,
-                                html_dir=html_dir) as (page, visit):
+    with site_visit.open_page(browser, base_url, f"{path}#{anchor}", width=width,
+                              site=html_dir) as (page, visit):
         page.wait_for_timeout(300)
         top = page.evaluate(TARGET_TOP_JS, anchor)
         up = page.evaluate("() => { const dy = Math.min(2000, window.scrollY); "
@@ -322,8 +322,8 @@ def test_a_permalink_opens_at_its_target(browser, base_url, html_dir, path, anch
 def test_search_from_a_chapter_finds_the_chapter(browser, base_url, html_dir):
     """A reader on one chapter presses Ctrl+K, searches, and gets a link to the
     chapter that holds the term (Sphinx's search runs on the search page only)."""
-    with site_browser.open_page(browser, base_url, "book/vjp.html",
-                                html_dir=html_dir) as (page, visit):
+    with site_visit.open_page(browser, base_url, "book/vjp.html",
+                              site=html_dir) as (page, visit):
         page.keyboard.press("Control+k")
         field = page.locator("#pst-search-dialog input[type=search]")
         field.wait_for(state="visible", timeout=5000)

@@ -1,64 +1,34 @@
-"""Reading comfort: alt text on every image; phone width; dark mode (book/_static/reader.css).
+"""Reading comfort in the browser: phone width, dark mode, permalinks (book/_static/reader.css).
 
-The browser checks load the built pages in the system's Chromium (Playwright),
-served over a local port (their maths is typeset when the book is built).
+The built pages are loaded in the system's Chromium (Playwright), served over
+a local port (their maths is typeset when the book is built).
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
-from bs4 import BeautifulSoup
 
-from conftest import REPO_ROOT, toc_files
-
-spec = importlib.util.spec_from_file_location("build_pdf", REPO_ROOT / "scripts" / "build_pdf.py")
-build_pdf = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(build_pdf)
+from tools.config import toc_documents
 
 PHONE = {"width": 390, "height": 844}
 
 
-def test_every_image_has_alt_text(html_dir: Path) -> None:
-    missing = []
-    for page in sorted(html_dir.rglob("*.html")):
-        for img in BeautifulSoup(page.read_text(), "html.parser").find_all("img"):
-            if not (img.get("alt") or "").strip():
-                missing.append(f"{page.relative_to(html_dir)}: {img.get('src')}")
-    assert not missing, "images without alt text:\n  " + "\n  ".join(missing)
-
-
-@pytest.fixture(scope="module")
-def browser(html_dir: Path):
-    from playwright.sync_api import sync_playwright
-
-    server, base = build_pdf.serve(html_dir)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=build_pdf.find_chromium(),
-            args=build_pdf.CHROMIUM_ARGS,
-        )
-        yield chromium, base
-        chromium.close()
-    server.shutdown()
-
-
-def open_page(browser, doc: str, **context):
-    chromium, base = browser
-    page = chromium.new_page(**context)
-    page.goto(f"{base}{doc}.html", wait_until="load")
+def open_page(browser, base_url: str, doc: str, **context: Any):
+    page = browser.new_page(**context)
+    page.goto(f"{base_url}{doc}.html", wait_until="load")
     page.evaluate("async () => { await document.fonts.ready; }")
     return page
 
 
-CHAPTERS = [doc for doc in toc_files() if doc != toc_files()[0]]
+CHAPTERS = toc_documents()[1:]
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
-def test_wide_equations_scroll_inside_their_box_on_a_phone(browser, doc: str) -> None:
-    page = open_page(browser, doc, viewport=PHONE)
+def test_wide_equations_scroll_inside_their_box_on_a_phone(browser, base_url, doc: str) -> None:
+    page = open_page(browser, base_url, doc, viewport=PHONE)
     try:
         report = page.evaluate(
             """() => Array.from(document.querySelectorAll('article div.math')).map(box => {
@@ -111,8 +81,9 @@ EFFECTIVE_COLOURS = """
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)
-def test_dark_mode_keeps_boxes_code_and_plots_readable(browser, doc: str) -> None:
-    page = open_page(browser, doc, viewport={"width": 1280, "height": 900}, color_scheme="dark")
+def test_dark_mode_keeps_boxes_code_and_plots_readable(browser, base_url, doc: str) -> None:
+    page = open_page(browser, base_url, doc, viewport={"width": 1280, "height": 900},
+                     color_scheme="dark")
     try:
         page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
         page.wait_for_timeout(50)
@@ -135,14 +106,14 @@ def test_dark_mode_keeps_boxes_code_and_plots_readable(browser, doc: str) -> Non
     assert not problems, f"{doc} in dark mode:\n  " + "\n  ".join(problems[:15])
 
 
-def test_box_permalinks_show_on_hover_and_keyboard_focus(browser, html_dir: Path) -> None:
+def test_box_permalinks_show_on_hover_and_keyboard_focus(browser, base_url, html_dir: Path) -> None:
     """Like section headings: hidden until the title is hovered; reachable by Tab."""
     doc = next(
         (d for d in CHAPTERS if 'class="proof definition admonition"' in (html_dir / f"{d}.html").read_text()),
         None,
     )
     assert doc is not None, "found no definition box on any chapter page"
-    page = open_page(browser, doc, viewport={"width": 1280, "height": 900})
+    page = open_page(browser, base_url, doc, viewport={"width": 1280, "height": 900})
     try:
         title = page.locator("div.proof.definition > p.admonition-title").first
         link = title.locator("a.headerlink")

@@ -1,6 +1,6 @@
 """Print the whole book to one PDF with headless Chromium; no TeX needed.
 
-Usage: python scripts/build_pdf.py [--force] [HTML_DIR]   (default: _build/html)
+Usage: python -m tools.build_pdf [--force] [HTML_DIR]   (default: _build/html)
 
 The PDF is rewritten only when a page it prints (or this script) is newer
 than it, so a rebuild that changed nothing costs nothing; --force always prints.
@@ -11,8 +11,8 @@ definitions, theorems, equations and figures carry exactly the site's numbers:
 1. serve HTML_DIR on a local port (and MathJax's CHTML web fonts from
    node_modules);
 2. open the root page in Chromium (Playwright driving $CHROMIUM or the
-   system's chromium / google-chrome; no browser download), fetch every page of ``_toc.yml`` in
-   order and put their articles one after the other into that page; links
+   system's chromium / google-chrome, tools/chromium.py; no browser download),
+   fetch every page of ``_toc.yml`` in order and put their articles one after the other into that page; links
    between pages become links inside the PDF, other links point at the
    published site (the GitHub Pages address of ``repository`` in
    _config.yml); images and fonts stay local;
@@ -28,37 +28,21 @@ definitions, theorems, equations and figures carry exactly the site's numbers:
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
 import sys
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book_config import REPO_ROOT, book_config, maths_macros, site_url, toc_documents  # noqa: E402
-
-sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
-import prerender_maths  # noqa: E402 - the build's MathJax renderer
+from book._ext import prerender_maths  # the build's MathJax renderer
+from tools import chromium
+from tools.config import REPO_ROOT, book_config, maths_macros, site_url, toc_documents
 
 # MathJax's CHTML fonts, served to the printing page under FONTS_PATH
-MATHJAX_FONTS = REPO_ROOT / "node_modules" / "mathjax-full" / "es5" / "output" / "chtml" / "fonts" / "woff-v2"
+MATHJAX_FONTS = REPO_ROOT / "node_modules/mathjax-full/es5/output/chtml/fonts/woff-v2"
 FONTS_PATH = "/_mathjax-fonts/"
 PDF_NAME = "book.pdf"
 MARGIN_MM = 16
 COLUMN_PX = round((210 - 2 * MARGIN_MM) / 25.4 * 96)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Fetch every page (all at once), put their articles one after the other into
 # a detached element (laid out once, when it goes into the page), and return
@@ -173,45 +157,22 @@ FOOTER = (
 )
 
 
-def find_chromium() -> str:
-    """$CHROMIUM, else the first of chromium, chromium-browser, google-chrome on PATH."""
-    if os.environ.get("CHROMIUM"):
-        return os.environ["CHROMIUM"]
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if path := shutil.which(name):
-            return path
-    raise SystemExit("build_pdf: no Chromium or Google Chrome found; set CHROMIUM=/path/to/chrome")
-
-
-def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def translate_path(self, path: str) -> str:
-            if path.startswith(FONTS_PATH):
-                return str(MATHJAX_FONTS / Path(path.split("?")[0]).name)
-            return super().translate_path(path)
-
-    handler = functools.partial(Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
-
-
-def typeset_chtml(formulas: list[dict]) -> dict:
+def typeset_chtml(formulas: list[dict[str, Any]]) -> dict[str, Any]:
     """The book's formulas typeset as CHTML: {"maths": [HTML, ...], "css": CSS}."""
     if not MATHJAX_FONTS.is_dir():
         raise SystemExit(f"build_pdf: no MathJax fonts at {MATHJAX_FONTS}: run `npm ci` (the Makefile does)")
     if any(formula["tex"] is None for formula in formulas):
         raise SystemExit("build_pdf: a formula of the site has no TeX source (not typeset by the build?)")
-    result = prerender_maths.typeset({
-        "output": "chtml",
-        "fontURL": FONTS_PATH.rstrip("/"),
-        "macros": maths_macros(),
-        "pages": [formulas],
-    })
-    return result["pages"][0]
+    result = prerender_maths.typeset(
+        {
+            "output": "chtml",
+            "fontURL": FONTS_PATH.rstrip("/"),
+            "macros": maths_macros(),
+            "pages": [formulas],
+        }
+    )
+    page: dict[str, Any] = result["pages"][0]
+    return page
 
 
 def up_to_date(html_dir: Path, output: Path, docs: list[str]) -> bool:
@@ -235,13 +196,9 @@ def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -
     if not force and up_to_date(html_dir, output, docs):
         print(f"{output} is up to date")
         return output
-    server, base = serve(html_dir)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=find_chromium(),
-                args=CHROMIUM_ARGS,
-            )
+    tmp = output.with_suffix(".pdf.tmp")
+    with chromium.serve(html_dir, {FONTS_PATH: MATHJAX_FONTS}) as base, sync_playwright() as playwright:
+            browser = chromium.launch(playwright)
             # the printed column: A4 (210 mm) less the margins, at 96 px per inch
             page = browser.new_page(viewport={"width": COLUMN_PX, "height": 1200})
             page.emulate_media(media="print")
@@ -256,7 +213,6 @@ def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -
             result = page.evaluate(FIT_MATH_JS)
             if result["untypeset"]:
                 raise SystemExit(f"build_pdf: {result['untypeset']} formulas were not typeset")
-            tmp = output.with_suffix(".pdf.tmp")
             page.pdf(
                 path=str(tmp),
                 format="A4",
@@ -271,9 +227,7 @@ def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -
                 tagged=True,
             )
             browser.close()
-        tmp.replace(output)
-    finally:
-        server.shutdown()
+    tmp.replace(output)
     return output
 
 

@@ -1,15 +1,14 @@
-"""The build configuration does what the README promises.
+"""The build configuration does what the README promises: a notebook cell that
+raises makes the build fail (instead of rendering the traceback silently,
+jupyter-book#781). Each test builds a one-page book with this repository's
+configuration and extensions.
 
-* A notebook cell that raises makes the build fail (instead of rendering the
-  traceback silently, jupyter-book#781).
-* A change to the package's code drops the cached notebook outputs, so the
-  chapters that import it are executed again.
+tests/tools/test_invalidate_stale_cache.py checks that a change to the package
+drops the cached notebook outputs.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT
+from tools.config import REPO_ROOT
 
 CHAPTER = """---
 jupytext:
@@ -78,32 +77,3 @@ def test_a_passing_cell_builds(tmp_path: Path) -> None:
     result = build(root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "42" in (root / "_build" / "html" / "book" / "tiny.html").read_text()
-
-
-def load_invalidator():
-    path = REPO_ROOT / "scripts" / "invalidate_stale_cache.py"
-    spec = importlib.util.spec_from_file_location("invalidate_stale_cache", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_changing_the_package_drops_the_execution_cache(tmp_path: Path) -> None:
-    invalidator = load_invalidator()
-    repo = tmp_path / "repo"
-    (repo / "code" / "vjpgrad").mkdir(parents=True)
-    for name in invalidator.INPUTS:
-        (repo / name).write_text(f"# {name}\n")
-    source = repo / "code" / "vjpgrad" / "primitives.py"
-    source.write_text("def exp_vjp(g, out, x):\n    return (g * out,)\n")
-    build_dir = tmp_path / "_build"
-    cache = build_dir / ".jupyter_cache"
-
-    invalidator.main(build_dir, repo)  # first build records the hash
-    cache.mkdir()
-    invalidator.main(build_dir, repo)  # nothing changed: the cache stays
-    assert cache.is_dir()
-
-    source.write_text("def exp_vjp(g, out, x):\n    return (g * out * 1.0,)\n")
-    invalidator.main(build_dir, repo)  # the package changed: the cache goes
-    assert not cache.exists()

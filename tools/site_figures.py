@@ -2,13 +2,13 @@
 
 Two uses:
 
-  python scripts/site_figures.py --time cold -- make html
+  python -m tools.site_figures --time cold -- make html
       run the command, note how long it took under the label "cold" (or
       "rebuild") in BUILD_DIR/site-figures.json, and exit with its status.
       `make test` times its clean build this way, and then a second
       `make html` with nothing changed.
 
-  python scripts/site_figures.py [--build-dir DIR] [--repeat N]
+  python -m tools.site_figures [--build-dir DIR] [--repeat N]
       print the noted build times, then load every page of DIR/html in
       Chromium (a fresh browser context each time: nothing cached) and print,
       heaviest first, the bytes a reader downloads (every response the page
@@ -19,7 +19,7 @@ Two uses:
 The maths is typeset when the book is built (book/_ext/prerender_maths.py),
 so no page runs MathJax: "maths rendered" is the time until the page has been
 parsed (every formula is in it), laid out, and its fonts have loaded, with
-no formula left untypeset (scripts/site_browser.py, MATHS_TIMER_JS). It
+no formula left untypeset (tools/site_visit.py, MATHS_TIMER_JS). It
 replaces "MathJax done" (MathJax's startup promise), measured before.
 
 Targets on the 2-core reference machine: cold build <= 90 s, rebuild with
@@ -38,8 +38,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import site_browser  # noqa: E402
+from tools import chromium, site_visit
+from tools.config import html_dir as default_html_dir
 
 TARGETS = {"cold": 90.0, "rebuild": 10.0}
 PAGE_BYTES_TARGET = 1_000_000
@@ -99,14 +99,13 @@ def measure_pages(html_dir: Path, repeat: int) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     rows = []
-    with site_browser.serve(html_dir) as base_url, sync_playwright() as playwright:
-        browser = site_browser.launch(playwright)
+    with chromium.serve(html_dir) as base_url, sync_playwright() as playwright:
+        browser = chromium.launch(playwright)
         try:
-            for path in site_browser.html_pages(html_dir):
+            for path in site_visit.html_pages(html_dir):
                 loads = []
                 for _ in range(repeat):
-                    with site_browser.open_page(browser, base_url, path,
-                                                html_dir=html_dir) as (page, visit):
+                    with site_visit.open_page(browser, base_url, path, site=html_dir) as (_, visit):
                         pass
                     loads.append(visit)
                 heaviest = max(loads, key=lambda v: v.transfer_bytes)
@@ -154,7 +153,7 @@ def print_pages(rows: list[dict], repeat: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build-dir", type=Path, default=site_browser.HTML_DIR.parent)
+    parser.add_argument("--build-dir", type=Path, default=default_html_dir().parent)
     parser.add_argument("--time", choices=sorted(TARGETS), help="time the command after --")
     parser.add_argument("--repeat", type=int, default=3, help="loads per page (default 3)")
     parser.add_argument("command", nargs=argparse.REMAINDER)

@@ -6,7 +6,7 @@ re-execute them too. This script hashes those inputs and, when the hash differs
 from the one recorded by the previous build, deletes the execution cache and the
 Sphinx environment so that every chapter is executed and read again.
 
-Usage: python scripts/invalidate_stale_cache.py BUILDDIR
+Usage: python -m tools.invalidate_stale_cache BUILDDIR
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tools.config import REPO_ROOT
 INPUTS = ["requirements.txt", "constraints.txt", "code/pyproject.toml"]
 
 

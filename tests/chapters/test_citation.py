@@ -1,4 +1,6 @@
-"""Citing: CITATION.cff is valid; the how-to-cite page agrees with it and with the site.
+"""Citing: CITATION.cff is valid; the how-to-cite page agrees with it.
+
+tests/site/test_how_to_cite.py checks the page's example against the built site.
 
 ``cffconvert --validate`` runs in its own small virtual environment (cffconvert
 2.0.0 needs jsonschema < 4, which the book's tools cannot share), cached in
@@ -15,9 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bs4 import BeautifulSoup
 
-from conftest import REPO_ROOT
+from tools.config import REPO_ROOT
 
 CFFCONVERT = "cffconvert==2.0.0"
 ENV_DIR = Path(sys.prefix) / "cffconvert-env"
@@ -80,25 +81,3 @@ def test_how_to_cite_has_bibtex_for_the_book() -> None:
     assert re.search(r"```bibtex\s*\n@book\{", text), "no BibTeX entry for the book"
     assert f"title     = {{{CFF['title']}}}" in text, "BibTeX title differs from CITATION.cff"
     assert f"url       = {{{SITE}}}" in text, "BibTeX url differs from CITATION.cff"
-
-
-def test_how_to_cite_example_matches_the_site(html_dir: Path) -> None:
-    """Each permalink the page quotes exists, and the number it quotes is the site's."""
-    text = HOW_TO_CITE.read_text()
-    urls = set(re.findall(re.escape(SITE) + r"([\w/.-]+\.html)#([\w-]+)", text))
-    assert urls, "the how-to-cite page quotes no permalink"
-    for page, anchor in urls:
-        built = html_dir / page
-        assert built.is_file(), f"how-to-cite quotes {page}, not in the site"
-        soup = BeautifulSoup(built.read_text(), "html.parser")
-        target = soup.find(id=anchor)
-        assert target is not None, f"how-to-cite quotes {page}#{anchor}, not in the site"
-        title = target.find("p", class_="admonition-title")
-        if title is None:
-            continue
-        number = " ".join(title.find("span", class_="caption-number").get_text().split())
-        name = title.find_all(string=True, recursive=False)
-        name = " ".join("".join(name).split()).strip("() ")
-        assert f"{number} ({name})" in text, (
-            f"how-to-cite must quote {anchor} as it is numbered on the site: {number} ({name})"
-        )

@@ -2,7 +2,7 @@
 
 Runs against the SOURCE tree (no build needed):
 
-    .venv/bin/python -m pytest tests/book/test_code_from_package.py
+    .venv/bin/python -m pytest tests/chapters/test_code_from_package.py
 
 For every chapter ``book/*.md`` this extracts the Python code (``{code-cell}``
 cells and fenced ``python``/``{code-block}`` blocks, also inside directives such
@@ -33,17 +33,15 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PACKAGE_DIR = REPO_ROOT / "code" / "vjpgrad"
-BOOK_DIR = REPO_ROOT / "book"
+from tools import myst
+from tools.config import BOOK_DIR, PACKAGE_DIR, REPO_ROOT
+
 MIN_STATEMENTS = 3
 
 # Fenced blocks whose content is Python (language of ``` fences, or argument of
 # ```{code-cell} / ```{code-block} / ```{code}). An empty language counts too.
 PYTHON_LANGUAGES = {"", "python", "python3", "py", "ipython", "ipython3"}
 CODE_DIRECTIVES = {"code-cell", "code-block", "code", "sourcecode"}
-FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
-DIRECTIVE = re.compile(r"^\{(?P<name>[\w:-]+)\}\s*(?P<argument>.*)$")
 
 
 # --------------------------------------------------------------------------
@@ -168,7 +166,7 @@ def index_package(package_dir: Path, root: Path = REPO_ROOT) -> PackageIndex:
 
 @dataclass(frozen=True)
 class CodeBlock:
-    line: int  # 1-based line of the opening fence in the chapter
+    line: int  # the line before the code's first line, so that line + n is its line n
     source: str
 
 
@@ -179,75 +177,20 @@ class Include:
     options: dict[str, str]
 
 
-def split_options(lines: list[str]) -> tuple[dict[str, str], list[str], int]:
-    """Split a directive body into its options and content.
-
-    Handles ``:key: value`` lines and a ``---``-delimited YAML block. Returns the
-    options (YAML options are not parsed, only skipped), the content lines and
-    how many lines were skipped.
-    """
-    options: dict[str, str] = {}
-    i = 0
-    if lines and lines[0].strip() == "---":
-        end = next((j for j in range(1, len(lines)) if lines[j].strip() == "---"), None)
-        if end is not None:
-            i = end + 1
-    else:
-        while i < len(lines):
-            match = re.match(r"^\s*:([\w-]+):\s*(.*)$", lines[i])
-            if not match:
-                break
-            options[match.group(1)] = match.group(2).strip()
-            i += 1
-    return options, lines[i:], i
-
-
-def parse_markdown(
-    text: str, first_line: int = 1
-) -> tuple[list[CodeBlock], list[Include]]:
+def parse_markdown(text: str) -> tuple[list[CodeBlock], list[Include]]:
     """Python code blocks and literalincludes of a MyST document, nested ones too."""
-    lines = text.splitlines()
     code: list[CodeBlock] = []
     includes: list[Include] = []
-    i = 0
-    while i < len(lines):
-        opening = FENCE_OPEN.match(lines[i])
-        if not opening:
-            i += 1
-            continue
-        fence = opening.group("fence")
-        info = opening.group("info").strip()
-        if fence[0] == "`" and "`" in info:  # inline code, not a fence
-            i += 1
-            continue
-        # Find the closing fence: same character, at least as long, nothing after it.
-        close = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
-        end = i + 1
-        while end < len(lines) and not close.match(lines[end]):
-            end += 1
-        body = lines[i + 1 : end]
-        body_line = first_line + i + 1
-        directive = DIRECTIVE.match(info)
-        if directive:
-            name, argument = directive.group("name"), directive.group("argument").strip()
-            options, content, skipped = split_options(body)
-            if name == "literalinclude":
-                includes.append(Include(first_line + i, argument, options))
-            elif name in CODE_DIRECTIVES:
-                language = argument.split()[0].lower() if argument else ""
-                if language in PYTHON_LANGUAGES:
-                    code.append(CodeBlock(first_line + i, "\n".join(content)))
-            else:  # any other directive holds MyST: look inside
-                inner_code, inner_includes = parse_markdown(
-                    "\n".join(content), body_line + skipped
-                )
-                code += inner_code
-                includes += inner_includes
-        elif fence[0] != ":":
-            language = info.split()[0].lower() if info else ""
+    for block in myst.walk(text):
+        language = block.argument.split()[0].lower() if block.argument else ""
+        if block.kind == "directive" and block.name == "literalinclude":
+            includes.append(Include(block.start, block.argument, block.options))
+        elif block.kind == "directive" and block.name in CODE_DIRECTIVES:
             if language in PYTHON_LANGUAGES:
-                code.append(CodeBlock(first_line + i, "\n".join(body)))
-        i = end + 1
+                code.append(CodeBlock(block.body_line - 1, block.body))
+        elif block.kind == "code" and not block.fence.startswith(":"):
+            if block.name.lower() in PYTHON_LANGUAGES:
+                code.append(CodeBlock(block.body_line - 1, block.body))
     return code, includes
 
 

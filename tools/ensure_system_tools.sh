@@ -6,6 +6,7 @@
 # On Debian/Ubuntu, running as root, missing ones are installed with apt-get.
 # Anywhere else the script stops and says what to install.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 missing_packages=()
 need() {  # need COMMAND DEBIAN_PACKAGE
@@ -15,17 +16,9 @@ need() {  # need COMMAND DEBIAN_PACKAGE
 need dot graphviz
 need node nodejs
 need npm npm
-# A Chromium that really starts (Ubuntu's apt `chromium` is a snap shim, so
-# `--version` is tried rather than trusting the name; GitHub's ubuntu-latest
-# ships Google Chrome). scripts/site_browser.py looks for the same names.
-chromium_works() {
-    local name
-    for name in ${CHROMIUM:-} chromium chromium-browser google-chrome google-chrome-stable; do
-        command -v "$name" >/dev/null 2>&1 && timeout 60 "$name" --version >/dev/null 2>&1 && return 0
-    done
-    return 1
-}
-if ! chromium_works; then
+# A Chromium that really starts, found as the build and the tests find it
+# (tools/chromium.py, standard library only: the system's python3 runs it)
+if ! python3 -m tools.chromium >/dev/null 2>&1; then
     if grep -qi '^ID=ubuntu' /etc/os-release 2>/dev/null; then
         echo "error: no working Chromium or Google Chrome; on Ubuntu apt's chromium is a snap:" >&2
         echo "install Google Chrome (or set CHROMIUM=/path/to/chrome) and run the command again." >&2

@@ -2,32 +2,25 @@
 
 The site's Colab button opens ``book/NAME.ipynb`` on the repository and branch
 set in ``_config.yml``. These tests check that the notebooks exist and match
-their chapters (``make notebooks`` regenerates them), that every chapter with
-code starts with the Colab set-up cell whose install line names that same
-repository and branch, and that the built pages link there.
+their chapters (``make notebooks`` regenerates them) and that every chapter
+with code starts with the Colab set-up cell whose install line names that
+same repository and branch. tests/site/test_colab_launch.py checks that the
+built pages link there.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
-from bs4 import BeautifulSoup
 
-from conftest import REPO_ROOT
+from tools import notebooks
+from tools.config import REPO_ROOT, book_config, repository
 
-spec = importlib.util.spec_from_file_location("notebooks", REPO_ROOT / "scripts" / "notebooks.py")
-notebooks = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(notebooks)
-
-CONFIG = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
-REPOSITORY = CONFIG["repository"]["url"].rstrip("/")
-BRANCH = CONFIG["repository"].get("branch", "main")
+CONFIG = book_config()
+REPOSITORY, BRANCH = repository()
 CHAPTERS = notebooks.chapter_sources()
 CHAPTER_IDS = [md.stem for md in CHAPTERS]
 
@@ -93,35 +86,3 @@ def test_install_line_matches_the_repository_setting(md: Path) -> None:
     for cell in cells[1:]:
         for line in re.findall(r"pip install[^\n]*", cell.source):
             assert "git+" not in line or f"git+{REPOSITORY}@{BRANCH}#" in line, (md.name, line)
-
-
-def _tracked_by_git(path: Path) -> bool | None:
-    if not (REPO_ROOT / ".git").exists():
-        return None
-    result = subprocess.run(
-        ["git", "ls-files", "--error-unmatch", str(path.relative_to(REPO_ROOT))],
-        cwd=REPO_ROOT, capture_output=True,
-    )
-    return result.returncode == 0
-
-
-@pytest.mark.parametrize("md", CHAPTERS, ids=CHAPTER_IDS)
-def test_launch_button_opens_the_committed_notebook(html_dir: Path, md: Path) -> None:
-    doc = md.relative_to(REPO_ROOT).with_suffix("").as_posix()
-    soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
-    links = [a["href"] for a in soup.find_all("a", href=True) if "colab.research.google.com" in a["href"]]
-    org_repo = REPOSITORY.removeprefix("https://github.com/")
-    path_to_book = (CONFIG["repository"].get("path_to_book") or "").strip("/")
-    relpath = f"{path_to_book}/{doc}.ipynb" if path_to_book else f"{doc}.ipynb"
-    expected = f"https://colab.research.google.com/github/{org_repo}/blob/{BRANCH}/{relpath}"
-    assert links == [expected], f"{doc}: Colab links {links}, expected [{expected}]"
-    ipynb = REPO_ROOT / relpath
-    assert ipynb.is_file(), f"the Colab button opens {relpath}, which does not exist"
-    assert _tracked_by_git(ipynb) is not False, f"{relpath} is not committed: Colab cannot open it"
-
-
-@pytest.mark.parametrize("md", CHAPTERS, ids=CHAPTER_IDS)
-def test_setup_cell_is_hidden_on_the_site(html_dir: Path, md: Path) -> None:
-    doc = md.relative_to(REPO_ROOT).with_suffix("").as_posix()
-    article = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser").find("article")
-    assert "Colab set-up" not in article.get_text(), f"{doc} shows the Colab set-up cell"

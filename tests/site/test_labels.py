@@ -3,7 +3,7 @@
 * Every labelled definition/theorem/... box, proof, equation, figure and
   exercise has a ``#`` permalink whose URL ends in its label; no page has a
   duplicated id (sphinx-proof writes ``proof-content``/``proof`` on every box;
-  book/_ext/reader.py removes them).
+  book/_ext/permalinks.py removes them).
 * ``book/labels.json`` (``make labels``) lists every published label. A label of
   the manifest that is gone from the site, or moved to another page, fails:
   someone may have cited that URL. A changed number or title, or a new label
@@ -13,18 +13,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import REPO_ROOT, toc_files
-
-spec = importlib.util.spec_from_file_location("labels_manifest", REPO_ROOT / "scripts" / "labels_manifest.py")
-labels_manifest = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(labels_manifest)
+from tools import labels_manifest
+from tools.config import REPO_ROOT, toc_documents
 
 GENERIC_IDS = {"proof-content", "proof", "exercise-content", "solution-content"}
 
@@ -37,7 +33,7 @@ def permalink(tag, anchor: str):
     return tag.find("a", class_="headerlink", href=f"#{anchor}")
 
 
-@pytest.mark.parametrize("doc", toc_files())
+@pytest.mark.parametrize("doc", toc_documents())
 def test_no_duplicate_or_generic_ids(html_dir: Path, doc: str) -> None:
     ids = [tag["id"] for tag in soup_of(html_dir, doc).find_all(id=True)]
     duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
@@ -45,7 +41,7 @@ def test_no_duplicate_or_generic_ids(html_dir: Path, doc: str) -> None:
     assert not GENERIC_IDS & set(ids), f"{doc}: generic ids {sorted(GENERIC_IDS & set(ids))}"
 
 
-@pytest.mark.parametrize("doc", toc_files())
+@pytest.mark.parametrize("doc", toc_documents())
 def test_every_result_has_a_permalink_ending_in_its_label(html_dir: Path, doc: str) -> None:
     soup = soup_of(html_dir, doc)
     article = soup.find("article")
@@ -79,7 +75,7 @@ def test_every_result_has_a_permalink_ending_in_its_label(html_dir: Path, doc: s
 
 
 def test_permalinks_have_accessible_names(html_dir: Path) -> None:
-    for doc in toc_files():
+    for doc in toc_documents():
         for link in soup_of(html_dir, doc).select("div.proof a.headerlink, div.exercise a.headerlink"):
             assert link.get("aria-label") or link.get("title"), (doc, str(link))
 

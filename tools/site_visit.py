@@ -1,116 +1,52 @@
-"""What the browser checks and the site figures share: a local server for the
-built site, the system Chromium for Playwright, and page-weight arithmetic.
+"""Load one page of the built site in Chromium and record what happened.
 
-Playwright drives the Chromium that the system provides (Debian's chromium,
-or Google Chrome on GitHub's ubuntu-latest); it never downloads a browser.
-Set CHROMIUM=/path/to/binary to choose one.
+``open_page`` opens a page in a fresh browser context (nothing cached) and
+notes console errors, failed requests, error statuses, requests to other
+hosts, every resource with the bytes a reader downloads for it (gzip as
+GitHub Pages sends text) and the time until all its maths is rendered.
+The browser checks (tests/browser) and the site figures
+(tools/site_figures.py) both use it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import gzip
-import http.server
-import os
 import re
-import shutil
-import subprocess
-import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-# the site to check: make's build, or another one (SITE_HTML_DIR=DIR/_build/html)
-HTML_DIR = Path(os.environ.get("SITE_HTML_DIR", REPO_ROOT / "_build" / "html")).resolve()
-SCREENSHOT_DIR = HTML_DIR.parent / "screenshots"
+from tools.config import REPO_ROOT, html_dir
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Request, Response, Route
+
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
-# the names scripts/ensure-system-tools.sh looks for, in the same order
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-@functools.cache
-def find_chromium() -> str:
-    """Path of a Chromium or Chrome binary that starts, or an explanation."""
-    candidates = [os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else []
-    candidates += [path for name in CHROMIUM_NAMES if (path := shutil.which(name))]
-    for candidate in candidates:
-        try:
-            subprocess.run([candidate, "--version"], check=True, capture_output=True, timeout=60)
-        except (OSError, subprocess.SubprocessError):
-            continue
-        return candidate
-    raise RuntimeError(
-        f"no working Chromium found (tried {', '.join(CHROMIUM_NAMES)}; set CHROMIUM=/path): "
-        "run scripts/ensure-system-tools.sh"
-    )
 
-
-def launch(playwright):
-    """Launch the system Chromium headless through Playwright."""
-    return playwright.chromium.launch(
-        executable_path=find_chromium(), headless=True, args=LAUNCH_ARGS
-    )
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib name
-        pass
-
-    def end_headers(self) -> None:
-        # every load is a cold load, as a first-time reader sees it
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address) -> None:
-        # the browser closing a connection it no longer needs is not an error
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
-
-
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve DIRECTORY on 127.0.0.1 at a free port; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = _Server(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-def html_pages(html_dir: Path = HTML_DIR) -> list[str]:
+def html_pages(site: Path | None = None) -> list[str]:
     """Every HTML page of the build, as paths relative to the site root."""
+    site = site or html_dir()
     return sorted(
-        path.relative_to(html_dir).as_posix()
-        for path in html_dir.rglob("*.html")
-        if not path.relative_to(html_dir).parts[0].startswith(("_static", "_sources", "_images"))
+        path.relative_to(site).as_posix()
+        for path in site.rglob("*.html")
+        if not path.relative_to(site).parts[0].startswith(("_static", "_sources", "_images"))
     )
 
 
 # content types that GitHub Pages sends gzip-compressed; the others (images,
 # woff2 fonts) are compressed already and go as they are
-COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml",
-                    "application/xml", "application/x-javascript")
+COMPRESSED_TYPES = (
+    "text/",
+    "application/javascript",
+    "application/json",
+    "image/svg+xml",
+    "application/xml",
+    "application/x-javascript",
+)
 
 
 def transfer_size(body: bytes, content_type: str) -> int:
@@ -178,12 +114,12 @@ class Visit:
         return found
 
 
-def local_file(html_dir: Path, base_url: str, url: str) -> Path | None:
-    """The file under HTML_DIR that the local server sends for URL."""
+def local_file(site: Path, base_url: str, url: str) -> Path | None:
+    """The file under SITE that the local server sends for URL."""
     if not url.startswith(base_url):
         return None
     relative = urllib.parse.unquote(urllib.parse.urlsplit(url).path)[1:]
-    path = html_dir / relative
+    path = site / relative
     if path.is_dir():
         path = path / "index.html"
     return path if path.is_file() else None
@@ -194,19 +130,27 @@ META_REFRESH = re.compile(
 )
 
 
-def redirect_target(html_dir: Path, path: str) -> str | None:
+def redirect_target(site: Path, path: str) -> str | None:
     """Where PATH sends the reader with <meta http-equiv="Refresh">, if it does."""
-    file = html_dir / path
+    file = site / path
     match = META_REFRESH.search(file.read_text(errors="replace")) if file.is_file() else None
     return match.group(1).strip() if match else None
 
 
 @contextlib.contextmanager
-def open_page(browser, base_url: str, path: str, *, width: int = 1280, height: int = 900,
-              color_scheme: str = "light", html_dir: Path = HTML_DIR):
-    """Open PATH of the site in a fresh context (no cache, no cookies) and wait
-    until it has loaded, its maths is rendered and the network is idle.
-    Yield (page, Visit)."""
+def open_page(
+    browser: Browser,
+    base_url: str,
+    path: str,
+    *,
+    site: Path,
+    width: int = 1280,
+    height: int = 900,
+    color_scheme: Any = "light",
+) -> Iterator[tuple[Page, Visit]]:
+    """Open PATH of SITE (served at BASE_URL) in a fresh context (no cache, no
+    cookies) and wait until it has loaded, its maths is rendered and the
+    network is idle. Yield (page, Visit)."""
     context = browser.new_context(
         viewport={"width": width, "height": height},
         color_scheme=color_scheme,
@@ -217,7 +161,7 @@ def open_page(browser, base_url: str, path: str, *, width: int = 1280, height: i
     visit = Visit(url)
     host = urllib.parse.urlsplit(base_url).netloc
 
-    def route(route):
+    def route(route: Route) -> None:
         request_url = route.request.url
         if urllib.parse.urlsplit(request_url).netloc != host:
             visit.foreign_requests.append(request_url)
@@ -225,16 +169,16 @@ def open_page(browser, base_url: str, path: str, *, width: int = 1280, height: i
         else:
             route.continue_()
 
-    def on_response(response):
+    def on_response(response: Response) -> None:
         if response.status >= 400:
             visit.error_responses.append(f"{response.status} {response.url}")
-        file = local_file(html_dir, base_url, response.url)
+        file = local_file(site, base_url, response.url)
         if file is not None:
             content_type = response.headers.get("content-type", "")
             visit.resources.append((response.url, content_type,
                                     transfer_size(file.read_bytes(), content_type)))
 
-    def on_console(message):
+    def on_console(message: Any) -> None:
         if message.type == "error":
             location = message.location or {}
             visit.console_errors.append(f"{message.text} ({location.get('url', '')})")
@@ -244,9 +188,9 @@ def open_page(browser, base_url: str, path: str, *, width: int = 1280, height: i
     page = context.new_page()
     page.on("console", on_console)
     page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught: {error}"))
-    redirects = redirect_target(html_dir, path) is not None
+    redirects = redirect_target(site, path) is not None
 
-    def on_request_failed(request):
+    def on_request_failed(request: Request) -> None:
         # a redirect page is left at once, so the browser cancels what it was still
         # fetching for it (its favicon): not a failure of the site
         if (redirects and request.failure == "net::ERR_ABORTED"

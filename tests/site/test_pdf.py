@@ -1,7 +1,7 @@
 """Downloads and the PDF: every page offers its .md and .ipynb; the book is one PDF.
 
 ``make html`` prints the built site into ``_build/html/book.pdf``
-(scripts/build_pdf.py) and every page's download menu links to it.
+(tools/build_pdf.py) and every page's download menu links to it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import toc_files
+from tools.config import REPO_ROOT, toc_documents
 
 PDF_NAME = "book.pdf"
 
@@ -31,14 +31,14 @@ def pdf_text(pdf: Path) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def pdf(html_dir: Path) -> Path:
     path = html_dir / PDF_NAME
-    assert path.is_file(), f"{path} missing: `make html` prints it with scripts/build_pdf.py"
+    assert path.is_file(), f"{path} missing: `make html` prints it with tools/build_pdf.py"
     return path
 
 
 def built_labels(html_dir: Path, css_class: str) -> list[tuple[str, str]]:
     """(caption number, title) of every box of one kind on the site, e.g. definitions."""
     found = []
-    for doc in toc_files():
+    for doc in toc_documents():
         page = html_dir / f"{doc}.html"
         soup = BeautifulSoup(page.read_text(), "html.parser")
         for box in soup.select(f"div.proof.{css_class}[id] > p.admonition-title"):
@@ -58,7 +58,7 @@ def normalise(text: str) -> str:
 
 def test_pdf_page_count_is_sane(pdf: Path) -> None:
     pages, _ = pdf_text(pdf)
-    chapters = len(toc_files())
+    chapters = len(toc_documents())
     assert chapters <= pages <= 60 * chapters, f"{pages} pages for {chapters} documents"
 
 
@@ -66,7 +66,7 @@ def test_pdf_has_every_chapter_title_in_order(html_dir: Path, pdf: Path) -> None
     _, text = pdf_text(pdf)
     text = normalise(text)
     position = 0
-    for doc in toc_files():
+    for doc in toc_documents():
         soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
         h1 = soup.find("article").find("h1")
         title = normalise(" ".join(s for s in h1.find_all(string=True) if s.parent.get("class") != ["headerlink"]))
@@ -111,7 +111,7 @@ def test_pdf_has_typeset_maths(html_dir: Path, pdf: Path) -> None:
     # no formula of the site appears as its TeX source
     squashed = squash(text)
     raw, formulas = [], 0
-    for doc in toc_files():
+    for doc in toc_documents():
         soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
         for source in soup.select('article div.math annotation[encoding="application/x-tex"]'):
             tex = source.get_text()
@@ -126,7 +126,7 @@ def test_pdf_has_figures_numbered_as_on_the_site(html_dir: Path, pdf: Path) -> N
     _, text = pdf_text(pdf)
     text = normalise(text)
     numbers = []
-    for doc in toc_files():
+    for doc in toc_documents():
         soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
         numbers += [" ".join(s.get_text().split()) for s in soup.select("figure[id] figcaption span.caption-number")]
     assert numbers, "found no numbered figure on the site: the page parsing is broken"
@@ -134,7 +134,7 @@ def test_pdf_has_figures_numbered_as_on_the_site(html_dir: Path, pdf: Path) -> N
     assert not missing, f"figure numbers not in the PDF: {missing}"
 
 
-@pytest.mark.parametrize("doc", toc_files())
+@pytest.mark.parametrize("doc", toc_documents())
 def test_every_page_links_the_book_pdf(html_dir: Path, doc: str) -> None:
     page = html_dir / f"{doc}.html"
     soup = BeautifulSoup(page.read_text(), "html.parser")
@@ -156,13 +156,13 @@ def download_links(page: Path) -> dict[str, Path]:
     return links
 
 
-@pytest.mark.parametrize("doc", toc_files())
+@pytest.mark.parametrize("doc", toc_documents())
 def test_each_page_offers_its_sources_for_download(html_dir: Path, doc: str) -> None:
     """The .md, and for MyST notebooks the .ipynb, are offered and exist in the build."""
     page = html_dir / f"{doc}.html"
     links = download_links(page)
     assert ".md" in links, f"{doc}: no .md download ({links})"
-    source = (Path(__file__).resolve().parents[2] / f"{doc}.md").read_text()
+    source = (REPO_ROOT / f"{doc}.md").read_text()
     if "kernelspec:" in source.split("---", 2)[1] if source.startswith("---") else False:
         assert ".ipynb" in links, f"{doc}: no .ipynb download ({links})"
     for suffix, target in links.items():

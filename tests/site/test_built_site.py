@@ -1,4 +1,4 @@
-"""The built site holds every chapter and loads nothing from other hosts."""
+"""The built site holds every chapter, loads nothing from other hosts, and every image has alt text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import toc_files
+from tools.config import toc_documents
 
 REMOTE = re.compile(r"^(?:https?:)?//")
 # <link> relations that make the browser fetch something (not e.g. rel="canonical")
@@ -27,7 +27,7 @@ def remote_assets(page: Path) -> list[str]:
     return [url for url in urls if REMOTE.match(url)]
 
 
-@pytest.mark.parametrize("doc", toc_files())
+@pytest.mark.parametrize("doc", toc_documents())
 def test_every_toc_document_is_built(html_dir: Path, doc: str) -> None:
     page = html_dir / f"{doc}.html"
     assert page.is_file(), f"{doc} is in _toc.yml but {page} was not built"
@@ -71,3 +71,12 @@ def test_no_page_loads_assets_from_another_host(html_dir: Path) -> None:
         for page in html_dir.rglob("*.html")
     }
     assert not {page: hits for page, hits in offenders.items() if hits}
+
+
+def test_every_image_has_alt_text(html_dir: Path) -> None:
+    missing = []
+    for page in sorted(html_dir.rglob("*.html")):
+        for img in BeautifulSoup(page.read_text(), "html.parser").find_all("img"):
+            if not (img.get("alt") or "").strip():
+                missing.append(f"{page.relative_to(html_dir)}: {img.get('src')}")
+    assert not missing, "images without alt text:\n  " + "\n  ".join(missing)

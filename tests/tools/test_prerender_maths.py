@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO_ROOT
+from tools.config import REPO_ROOT
 
 RENDERER = REPO_ROOT / "book" / "_ext" / "prerender_maths.cjs"
 BACKSLASH = "5C"

@@ -7,7 +7,6 @@ became a link, and every internal link points at an element that exists.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urldefrag
@@ -15,9 +14,8 @@ from urllib.parse import unquote, urldefrag
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import REPO_ROOT, toc_files
-
-PRF_REF = re.compile(r"\{prf:ref\}`(?:[^`<]*<)?([^`>]+)>?`")
+from tools import myst
+from tools.config import REPO_ROOT, toc_documents
 
 
 @lru_cache(maxsize=None)
@@ -27,13 +25,13 @@ def ids_in(page: Path) -> frozenset[str]:
 
 
 def chapter_sources() -> list[Path]:
-    sources = [REPO_ROOT / f"{doc}.md" for doc in toc_files()]
+    sources = [REPO_ROOT / f"{doc}.md" for doc in toc_documents()]
     return [path for path in sources if path.is_file()]
 
 
 @pytest.mark.parametrize("source", chapter_sources(), ids=lambda p: p.stem)
 def test_every_prf_ref_became_a_working_link(html_dir: Path, source: Path) -> None:
-    labels = set(PRF_REF.findall(source.read_text()))
+    labels = {role.target for role in myst.roles(source.read_text()) if role.name == "prf:ref"}
     page = html_dir / source.relative_to(REPO_ROOT).with_suffix(".html")
     soup = BeautifulSoup(page.read_text(), "html.parser")
     linked = {urldefrag(a["href"])[1] for a in soup.select("a.reference.internal[href*='#']")}

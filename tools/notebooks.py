@@ -7,7 +7,7 @@ one sits beside the ``.md``). These notebooks are generated, never edited: run
     make notebooks            # (re)write every book/NAME.ipynb, after pointing
                               # each chapter's Colab install line at the
                               # repository/branch of _config.yml
-    python scripts/notebooks.py --check   # exit 1 if one is stale or missing
+    python -m tools.notebooks --check     # exit 1 if one is stale or missing
 
 They hold no outputs, have deterministic cell ids (so regenerating an unchanged
 chapter changes no byte) and are excluded from the Sphinx build
@@ -30,8 +30,8 @@ import jupytext
 import nbformat
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from book_config import REPO_ROOT, book_config, maths_macros, site_url, toc_documents  # noqa: E402
+from tools import myst
+from tools.config import REPO_ROOT, maths_macros, repository, site_url, toc_documents
 
 
 def is_myst_notebook(md: Path) -> bool:
@@ -58,9 +58,7 @@ INSTALL_LINE = re.compile(r'%pip install --quiet "git\+[^"@#]+@[^"#]+#subdirecto
 
 def install_line() -> str:
     """The Colab install line for the repository and branch of _config.yml."""
-    config = book_config()
-    url = config["repository"]["url"].rstrip("/")
-    branch = config["repository"].get("branch") or "main"
+    url, branch = repository()
     return f'%pip install --quiet "git+{url}@{branch}#subdirectory=code"'
 
 
@@ -93,13 +91,20 @@ def notebook_path(md: Path) -> Path:
 # heading; cross-references as links to the result's permalink on the site;
 # literalinclude as a link to the included file; no (label)= target lines.
 
-FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*?)\s*$")
-PLAIN_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[^`]*$")
-OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
-TARGET = re.compile(r"^\((?P<label>[\w.:-]+)\)=\s*$")
-MATH_LABEL = re.compile(r"^(?P<indent>\s*)\$\$\s*\((?P<label>[\w.:-]+)\)\s*$")
-ROLE = re.compile(r"\{(?P<role>prf:ref|ref|eq|numref|cite:p|cite:t|cite|doc|math|term)\}`(?P<body>[^`]+)`")
-ADMONITIONS = {"note", "warning", "tip", "important", "caution", "attention", "hint", "seealso", "admonition"}
+ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]+)`")
+EQUATION_LABEL = re.compile(r"^(?P<indent>\s*)\$\$\s*\((?P<label>[\w.:-]+)\)\s*$")
+ADMONITIONS = {
+    "note", "warning", "tip", "important", "caution", "attention", "hint", "seealso",
+    "admonition",
+}
+# directives whose content stays at the quoting depth of the text around them
+LAYOUT = {"tab-set", "tab-item"}
+CONVERTED = ADMONITIONS | LAYOUT | {
+    "exercise", "solution", "solution-start", "solution-end", "literalinclude",
+}
+
+# label -> (page, anchor, link text)
+LabelIndex = dict[str, tuple[str, str, str]]
 
 
 def macro_definitions() -> str:
@@ -117,139 +122,127 @@ def _kind(name: str) -> str:
     return name.split(":")[-1].replace("-", " ").capitalize()
 
 
-def label_index() -> dict[str, tuple[str, str, str]]:
+def label_index() -> LabelIndex:
     """label -> (page, anchor, link text), read from the chapters' sources."""
-    index: dict[str, tuple[str, str, str]] = {}
-    for md in chapter_sources() + [REPO_ROOT / "book" / "how-to-cite.md"]:
+    index: LabelIndex = {}
+    for md in [*chapter_sources(), REPO_ROOT / "book" / "how-to-cite.md"]:
         if not md.is_file():
             continue
         page = md.relative_to(REPO_ROOT).with_suffix(".html").as_posix()
-        lines = md.read_text(encoding="utf-8").splitlines()
-        directive = None
-        for i, line in enumerate(lines):
-            if (m := FENCE_OPEN.match(line)):
-                directive = (m["name"], m["arg"])
-            elif (m := OPTION.match(line)) and m["key"] == "label" and directive:
-                name, arg = directive
-                text = f"{_kind(name)} ({arg})" if arg and not arg.startswith(("ex-", "exercise")) else _kind(name)
-                index[m["value"]] = (page, m["value"], text)
-            elif (m := MATH_LABEL.match(line)):
-                index[m["label"]] = (page, f"equation-{m['label']}", f"({m['label']})")
-            elif (m := re.match(r"^\s+name:\s*(fig-[\w-]+)\s*$", line)):
-                index[m.group(1)] = (page, m.group(1), "this figure")
-            elif (m := TARGET.match(line)):
-                following = next((l for l in lines[i + 1:] if l.strip()), "")
-                title = following.lstrip("#").strip() if following.startswith("#") else m["label"]
-                index[m["label"]] = (page, m["label"], title)
+        text = md.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        blocks = list(myst.walk(text))
+        for block, following in zip(blocks, [*blocks[1:], None]):
+            figure = (block.options.get("mystnb") or {}).get("figure") or {}
+            if block.kind == "directive" and "label" in block.options:
+                label, arg = block.options["label"], block.argument
+                titled = arg and not arg.startswith(("ex-", "exercise"))
+                index[label] = (page, label, f"{_kind(block.name)} ({arg})" if titled else _kind(block.name))
+            elif block.kind == "directive" and "name" in figure:
+                index[figure["name"]] = (page, figure["name"], "this figure")
+            elif block.kind == "math" and block.name:
+                index[block.name] = (page, f"equation-{block.name}", f"({block.name})")
+            elif block.kind == "target":
+                title = block.name
+                if following is not None and following.kind == "heading":
+                    title = lines[following.start - 1].lstrip("#").strip()
+                index[block.name] = (page, block.name, title)
     return index
 
 
-def _role(match: re.Match, index: dict, site: str) -> str:
-    role, body = match["role"], match["body"]
-    explicit = re.fullmatch(r"(?P<text>.*?)\s*<(?P<label>[^<>]+)>", body, flags=re.S)
-    text, label = (explicit["text"], explicit["label"]) if explicit else (None, body.strip())
-    if role in ("cite:p", "cite"):
-        return "(" + "; ".join(k.strip() for k in body.split(",")) + ")"
-    if role == "cite:t":
-        return "; ".join(k.strip() for k in body.split(","))
-    if role == "math":
-        return f"${body}$"
-    if role in ("doc", "term"):
-        return text or body
-    page, anchor, default = index.get(label, (None, None, label))
-    text = (text or default).replace("%s", "").replace("{number}", "").strip() or default
-    return f"[{text}]({site}{page}#{anchor})" if page and site else text
+class _Converter:
+    """Turns one Markdown cell of a chapter into Markdown that Colab renders."""
 
+    def __init__(self, md: Path, index: LabelIndex, site: str) -> None:
+        self.md, self.index, self.site = md, index, site
+        self.out: list[str] = []
 
-def _literalinclude(arg: str, options: dict, md: Path) -> str:
-    config = book_config()["repository"]
-    target = (md.parent / arg).resolve().relative_to(REPO_ROOT).as_posix()
-    url = f"{config['url'].rstrip('/')}/blob/{config.get('branch') or 'main'}/{target}"
-    what = f"`{options['pyobject']}` in " if "pyobject" in options else ""
-    return f"*Code:* {what}[`{target}`]({url})"
+    def emit(self, text: str) -> None:
+        # one blank quoted line is enough
+        if not (text in (">", "> >") and self.out and self.out[-1] == text):
+            self.out.append(text)
 
+    def text_line(self, line: str, quote: str) -> None:
+        if match := EQUATION_LABEL.match(line):
+            line = match["indent"] + "$$"
+        self.emit((quote + ROLE.sub(self.role, line)).rstrip() if line else quote.rstrip())
 
-def colab_markdown(source: str, md: Path, index: dict, site: str) -> str:
-    """One Markdown cell of a chapter, made readable outside the book's Sphinx."""
-    out: list[str] = []
-    stack: list[tuple[str, str | None]] = []  # (fence, directive name or None for code)
-    lines = source.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        depth = sum(1 for _, name in stack if name and name not in ("tab-set", "tab-item"))
+    def convert(self, text: str, depth: int) -> None:
+        """Write TEXT, quoted DEPTH times (the boxes it sits in)."""
         quote = "> " * depth
-        in_code = bool(stack) and stack[-1][1] is None
-        if stack and line.strip() == stack[-1][0]:  # a closing fence
-            _, name = stack.pop()
-            if name is None:
-                out.append(quote + line)
-            elif name == "prf:proof":
-                out.append(quote + "∎")
-            i += 1
-            continue
-        if in_code:
-            out.append(quote + line)
-            i += 1
-            continue
-        if (m := FENCE_OPEN.match(line)):
-            name, arg = m["name"], m["arg"]
-            options = {}
-            j = i + 1
-            while j < len(lines) and (o := OPTION.match(lines[j])):
-                options[o["key"]] = o["value"]
-                j += 1
-            handled = name.startswith("prf:") or name in ADMONITIONS | {
-                "exercise", "solution", "solution-start", "solution-end", "tab-set", "tab-item",
-                "literalinclude"}
-            if not handled:
-                stack.append((m["fence"], None))
-                out.append(quote + line)
-                i += 1
+        lines = text.splitlines()
+        written = 0  # lines of TEXT written so far
+        for block in myst.blocks(text):
+            for line in lines[written : block.start - 1]:
+                self.text_line(line, quote)
+            source, written = lines[block.start - 1 : block.end], block.end
+            converted = block.name.startswith("prf:") or block.name in CONVERTED
+            if block.kind == "target":
                 continue
-            if name == "literalinclude":
-                out.append(quote + _literalinclude(arg, options, md))
-                # skip to the closing fence
-                while j < len(lines) and lines[j].strip() != m["fence"]:
-                    j += 1
-                i = j + 1
-                continue
-            if name in ("solution-start", "solution-end"):
-                if name == "solution-start":
-                    out.append(quote + "**Solution.**")
-                while j < len(lines) and lines[j].strip() != m["fence"]:
-                    j += 1
-                i = j + 1
-                continue
-            stack.append((m["fence"], name))
+            if block.kind == "directive" and converted:
+                self.directive(block, depth)
+            elif block.kind in ("directive", "code"):  # shown as it is
+                for line in source:
+                    self.emit(quote + line)
+            else:
+                for line in source:
+                    self.text_line(line, quote)
+        for line in lines[written:]:
+            self.text_line(line, quote)
+
+    def directive(self, block: myst.Block, depth: int) -> None:
+        quote = "> " * depth
+        name, arg = block.name, block.argument
+        if name == "literalinclude":
+            self.emit(quote + self.literalinclude(arg, block.options))
+        elif name == "solution-start":
+            self.emit(quote + "**Solution.**")
+        elif name in LAYOUT:
             if name == "tab-item":
-                out.append(quote + f"**{arg}**")
-            elif name == "prf:proof":
-                out.append(quote + "> *Proof.*")
-            elif name != "tab-set":
-                heading = _kind(name) if name != "admonition" else arg
+                self.emit(quote + f"**{arg}**")
+            self.convert(block.body, depth)
+        elif name != "solution-end":
+            if name == "prf:proof":
+                heading = "> *Proof.*"
+            else:
+                title = _kind(name) if name != "admonition" else arg
                 if arg and name not in ("admonition", "solution"):
-                    heading += f" ({arg})"
-                out.append(quote + f"> **{heading}.**")
-            if name not in ("tab-set", "tab-item"):
-                out.append(quote + ">")
-            i = j
-            continue
-        if PLAIN_FENCE.match(line):
-            stack.append((PLAIN_FENCE.match(line)["fence"], None))
-            out.append(quote + line)
-            i += 1
-            continue
-        if TARGET.match(line):
-            i += 1
-            continue
-        if (m := MATH_LABEL.match(line)):
-            line = m["indent"] + "$$"
-        text = (quote + ROLE.sub(lambda r: _role(r, index, site), line)).rstrip() if line else quote.rstrip()
-        if not (text in (">", "> >") and out and out[-1] == text):  # one blank quoted line is enough
-            out.append(text)
-        i += 1
-    return "\n".join(out)
+                    title += f" ({arg})"
+                heading = f"> **{title}.**"
+            self.emit(quote + heading)
+            self.emit(quote + ">")
+            self.convert(block.body, depth + 1)
+            if name == "prf:proof":
+                self.emit(quote + "> ∎")
+
+    def role(self, match: re.Match[str]) -> str:
+        role = myst.Role(match["role"], match["body"])
+        if role.name in ("cite:p", "cite"):
+            return "(" + "; ".join(k.strip() for k in role.content.split(",")) + ")"
+        if role.name == "cite:t":
+            return "; ".join(k.strip() for k in role.content.split(","))
+        if role.name == "math":
+            return f"${role.content}$"
+        if role.name in ("doc", "term"):
+            return role.text or role.content
+        if role.name not in ("prf:ref", "ref", "eq", "numref"):
+            return match.group(0)
+        page, anchor, default = self.index.get(role.target, ("", "", role.target))
+        text = (role.text or default).replace("%s", "").replace("{number}", "").strip() or default
+        return f"[{text}]({self.site}{page}#{anchor})" if page and self.site else text
+
+    def literalinclude(self, arg: str, options: dict[str, str]) -> str:
+        url, branch = repository()
+        target = (self.md.parent / arg).resolve().relative_to(REPO_ROOT).as_posix()
+        what = f"`{options['pyobject']}` in " if "pyobject" in options else ""
+        return f"*Code:* {what}[`{target}`]({url}/blob/{branch}/{target})"
+
+
+def colab_markdown(source: str, md: Path, index: LabelIndex, site: str) -> str:
+    """One Markdown cell of a chapter, made readable outside the book's Sphinx."""
+    converter = _Converter(md, index, site)
+    converter.convert(source, 0)
+    return "\n".join(converter.out)
 
 
 def render(md: Path) -> nbformat.NotebookNode:

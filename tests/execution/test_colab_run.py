@@ -28,8 +28,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO_ROOT
-from test_colab_notebooks import BRANCH, CHAPTER_IDS, CHAPTERS, REPOSITORY, notebooks
+from tools import notebooks
+from tools.config import REPO_ROOT, repository
+
+REPOSITORY, BRANCH = repository()
+CHAPTERS = notebooks.chapter_sources()
+CHAPTER_IDS = [md.stem for md in CHAPTERS]
 
 COLAB_PACKAGES = ["numpy", "matplotlib", "graphviz", "ipykernel", "nbclient", "nbformat"]
 ENV_DIR = Path(sys.prefix) / "colab-runtime"
