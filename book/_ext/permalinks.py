@@ -1,47 +1,33 @@
-"""Reader features of the site: citable permalinks, downloads, reading comfort.
+"""Citable permalinks: a ``#`` link on every labelled box, and unique ids.
 
-* **Permalinks.** sphinx-proof boxes (definitions, theorems, ...) and
-  sphinx-exercise boxes get a ``#`` header link on their title, like section
-  headings, pointing at their label (``#def-probability-measure``). The
-  duplicated ids sphinx-proof writes on every box (``proof-content``) and every
-  proof (``proof``) are removed. A ``{prf:proof}`` takes its id from the MyST
-  target ``(proof-NAME)=`` written before it (docutils moves that id onto the
-  proof node, which sphinx-proof never renders, so without this the anchor
-  would not exist in the HTML at all); a proof without such a target gets
-  ``proof-NAME`` derived from the ``thm-NAME`` (``lem-``, ``cor-`` ...) label of
-  the box right before it. Each proof gets a permalink after "Proof.".
-  Labelled equations and figures already get Sphinx's own header links.
-* **Downloads.** Every page's download menu gains an entry for the whole book
-  as one PDF (``book.pdf`` at the site root, made by ``scripts/build_pdf.py``).
-* **Reading comfort.** ``book/_static/reader.css`` (dark mode, wide maths,
-  permalink visibility, print style).
+sphinx-proof boxes (definitions, theorems, ...) and sphinx-exercise boxes
+get a ``#`` link on their title, like section headings, pointing at their
+label (``#def-probability-measure``); each proof gets one after "Proof.".
+Labelled equations and figures already have Sphinx's own.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
-
-STATIC_DIR = Path(__file__).resolve().parents[1] / "_static"
-PDF_NAME = "book.pdf"
+from sphinx.writers.html5 import HTML5Translator
 
 # the label prefixes of boxes whose proof may follow them
 PROVABLE_PREFIXES = ("thm-", "lem-", "cor-", "prop-")
 
 
-class reader_permalink(nodes.Inline, nodes.Element):
+class box_permalink(nodes.Inline, nodes.Element):
     """A ``#`` link to ``refid``; renders only in HTML, has no text."""
 
     def astext(self) -> str:  # keep it out of titles, search and references
         return ""
 
 
-def visit_permalink_html(self, node: reader_permalink) -> None:
+def visit_permalink_html(self: HTML5Translator, node: box_permalink) -> None:
     self.body.append(
         f'<a class="headerlink" href="#{node["refid"]}" '
         f'title="{self.attval(node["tooltip"])}" '
@@ -50,19 +36,19 @@ def visit_permalink_html(self, node: reader_permalink) -> None:
     raise nodes.SkipNode
 
 
-def skip_node(self, node: nodes.Node) -> None:
+def skip_node(self: Any, node: nodes.Node) -> None:
     raise nodes.SkipNode
 
 
-def _permalink(refid: str, what: str) -> reader_permalink:
-    return reader_permalink("", refid=refid, tooltip=f"Link to this {what}")
+def _permalink(refid: str, what: str) -> box_permalink:
+    return box_permalink("", refid=refid, tooltip=f"Link to this {what}")
 
 
 def _is(node: nodes.Node, module: str) -> bool:
     return type(node).__module__.startswith(module)
 
 
-class ReaderPermalinks(SphinxPostTransform):
+class BoxPermalinks(SphinxPostTransform):
     """Give proof and exercise boxes a unique id and a visible permalink."""
 
     default_priority = 900  # after references are resolved
@@ -84,6 +70,7 @@ class ReaderPermalinks(SphinxPostTransform):
 
     @staticmethod
     def fix_box(box: nodes.Element) -> None:
+        # sphinx-proof writes the id "proof-content" in every box: not unique
         for child in box.children:
             if isinstance(child, nodes.section) and child.get("ids") == ["proof-content"]:
                 child["ids"] = []
@@ -96,7 +83,12 @@ class ReaderPermalinks(SphinxPostTransform):
         title += _permalink(label, box.get("realtype", "statement"))
 
     @staticmethod
-    def fix_proof(proof: nodes.Element, boxes: tuple) -> None:
+    def fix_proof(proof: nodes.Element, boxes: tuple[type[nodes.Element], ...]) -> None:
+        # A {prf:proof} takes its id from the MyST target (proof-NAME)= before
+        # it: docutils puts that id on the proof node, which sphinx-proof never
+        # renders, so the anchor would not exist in the HTML. Without a target,
+        # proof-NAME comes from the thm-NAME (lem-, cor-, ...) label of the box
+        # right before it. The id "proof" that every proof gets is dropped.
         inner = next((c for c in proof.children if isinstance(c, nodes.admonition)), None)
         if inner is None:
             return
@@ -146,41 +138,15 @@ class ReaderPermalinks(SphinxPostTransform):
         title += _permalink(box["ids"][0], what)
 
 
-def add_pdf_download(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
-) -> None:
-    """Offer the whole book as one PDF in every page's download menu."""
-    for button in context.get("header_buttons", []):
-        if button.get("label") == "download-buttons":
-            button["buttons"].append(
-                {
-                    "type": "link",
-                    "url": context["pathto"](PDF_NAME, 1),
-                    "text": "Book (.pdf)",
-                    "tooltip": "Download the whole book as one PDF",
-                    "icon": "fas fa-book",
-                    "label": "download-book-pdf-button",
-                }
-            )
-
-
-def add_static_path(app: Sphinx, config: Any) -> None:
-    config.html_static_path = list(config.html_static_path) + [str(STATIC_DIR)]
-
-
-def setup(app: Sphinx) -> dict:
+def setup(app: Sphinx) -> dict[str, bool]:
     skip = (skip_node, None)
     app.add_node(
-        reader_permalink,
+        box_permalink,
         html=(visit_permalink_html, None),
         latex=skip,
         text=skip,
         man=skip,
         texinfo=skip,
     )
-    app.add_post_transform(ReaderPermalinks)
-    app.connect("config-inited", add_static_path)
-    app.add_css_file("reader.css")
-    # after sphinx-book-theme has built the header buttons (priority 501)
-    app.connect("html-page-context", add_pdf_download, priority=600)
+    app.add_post_transform(BoxPermalinks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
