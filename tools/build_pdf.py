@@ -160,9 +160,13 @@ FOOTER = (
 def typeset_chtml(formulas: list[dict[str, Any]]) -> dict[str, Any]:
     """The book's formulas typeset as CHTML: {"maths": [HTML, ...], "css": CSS}."""
     if not MATHJAX_FONTS.is_dir():
-        raise SystemExit(f"build_pdf: no MathJax fonts at {MATHJAX_FONTS}: run `npm ci` (the Makefile does)")
+        raise SystemExit(
+            f"build_pdf: no MathJax fonts at {MATHJAX_FONTS}: run `npm ci` (the Makefile does)"
+        )
     if any(formula["tex"] is None for formula in formulas):
-        raise SystemExit("build_pdf: a formula of the site has no TeX source (not typeset by the build?)")
+        raise SystemExit(
+            "build_pdf: a formula of the site has no TeX source (not typeset by the build?)"
+        )
     result = prerender_maths.typeset(
         {
             "output": "chtml",
@@ -197,36 +201,44 @@ def build_pdf(html_dir: Path, output: Path | None = None, force: bool = False) -
         print(f"{output} is up to date")
         return output
     tmp = output.with_suffix(".pdf.tmp")
-    with chromium.serve(html_dir, {FONTS_PATH: MATHJAX_FONTS}) as base, sync_playwright() as playwright:
-            browser = chromium.launch(playwright)
-            # the printed column: A4 (210 mm) less the margins, at 96 px per inch
-            page = browser.new_page(viewport={"width": COLUMN_PX, "height": 1200})
-            page.emulate_media(media="print")
-            # the articles go into the first page
-            page.goto(base + docs[0] + ".html", wait_until="load")
-            formulas = page.evaluate(
-                ASSEMBLE_JS,
-                {"docs": docs, "siteUrl": site_url(), "title": config.get("title", "")},
-            )
-            page.evaluate(TYPESET_JS, typeset_chtml(formulas))
-            page.add_style_tag(content=PRINT_CSS)
-            result = page.evaluate(FIT_MATH_JS)
-            if result["untypeset"]:
-                raise SystemExit(f"build_pdf: {result['untypeset']} formulas were not typeset")
-            page.pdf(
-                path=str(tmp),
-                format="A4",
-                print_background=True,
-                margin={"top": "18mm", "bottom": "18mm", "left": f"{MARGIN_MM}mm", "right": f"{MARGIN_MM}mm"},
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=FOOTER,
-                # a tagged PDF: structure for screen readers, and Chromium builds the
-                # outline (bookmarks: chapters, sections) from that structure
-                outline=True,
-                tagged=True,
-            )
-            browser.close()
+    with (
+        chromium.serve(html_dir, {FONTS_PATH: MATHJAX_FONTS}) as base,
+        sync_playwright() as playwright,
+    ):
+        browser = chromium.launch(playwright)
+        # the printed column: A4 (210 mm) less the margins, at 96 px per inch
+        page = browser.new_page(viewport={"width": COLUMN_PX, "height": 1200})
+        page.emulate_media(media="print")
+        # the articles go into the first page
+        page.goto(base + docs[0] + ".html", wait_until="load")
+        formulas = page.evaluate(
+            ASSEMBLE_JS,
+            {"docs": docs, "siteUrl": site_url(), "title": config.get("title", "")},
+        )
+        page.evaluate(TYPESET_JS, typeset_chtml(formulas))
+        page.add_style_tag(content=PRINT_CSS)
+        result = page.evaluate(FIT_MATH_JS)
+        if result["untypeset"]:
+            raise SystemExit(f"build_pdf: {result['untypeset']} formulas were not typeset")
+        page.pdf(
+            path=str(tmp),
+            format="A4",
+            print_background=True,
+            margin={
+                "top": "18mm",
+                "bottom": "18mm",
+                "left": f"{MARGIN_MM}mm",
+                "right": f"{MARGIN_MM}mm",
+            },
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=FOOTER,
+            # a tagged PDF: structure for screen readers, and Chromium builds the
+            # outline (bookmarks: chapters, sections) from that structure
+            outline=True,
+            tagged=True,
+        )
+        browser.close()
     tmp.replace(output)
     return output
 

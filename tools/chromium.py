@@ -52,9 +52,7 @@ def find() -> str:
     candidates += [path for name in NAMES if (path := shutil.which(name))]
     for candidate in candidates:
         try:
-            subprocess.run(
-                [candidate, "--version"], check=True, capture_output=True, timeout=60
-            )
+            subprocess.run([candidate, "--version"], check=True, capture_output=True, timeout=60)
         except (OSError, subprocess.SubprocessError):
             continue
         return candidate
@@ -66,9 +64,7 @@ def find() -> str:
 
 def launch(playwright: Playwright) -> Browser:
     """Launch the system Chromium headless through Playwright."""
-    return playwright.chromium.launch(
-        executable_path=find(), headless=True, args=LAUNCH_ARGS
-    )
+    return playwright.chromium.launch(executable_path=find(), headless=True, args=LAUNCH_ARGS)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

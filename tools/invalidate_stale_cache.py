@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from tools.config import REPO_ROOT
+
 INPUTS = ["requirements.txt", "constraints.txt", "code/pyproject.toml"]
 
 

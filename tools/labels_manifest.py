@@ -76,9 +76,17 @@ def page_labels(html: str, page: str) -> list[dict]:
     article = soup.find("article") or soup
     found: list[dict] = []
 
-    def add(label: str, anchor: str, kind: str, number: str = "", title: str = "", **extra: str) -> None:
-        entry = {"label": label, "page": page, "anchor": anchor, "type": kind,
-                 "number": number, "title": title}
+    def add(
+        label: str, anchor: str, kind: str, number: str = "", title: str = "", **extra: str
+    ) -> None:
+        entry = {
+            "label": label,
+            "page": page,
+            "anchor": anchor,
+            "type": kind,
+            "number": number,
+            "title": title,
+        }
         entry.update({k: v for k, v in extra.items() if v})
         found.append(entry)
 
@@ -96,7 +104,14 @@ def page_labels(html: str, page: str) -> list[dict]:
                 heading = result.find("p", class_="admonition-title") if result else None
                 number = _number(heading.find("span", class_="caption-number")) if heading else ""
                 title = _text(heading, skip={"headerlink"}) if heading else ""
-                add(anchor, anchor, "proof", number, f"Proof of {title}" if title else "Proof", of=of)
+                add(
+                    anchor,
+                    anchor,
+                    "proof",
+                    number,
+                    f"Proof of {title}" if title else "Proof",
+                    of=of,
+                )
                 continue
             if not _is_label(anchor):
                 continue
@@ -105,14 +120,34 @@ def page_labels(html: str, page: str) -> list[dict]:
             title = _text(title_tag).strip()
             if title.startswith("(") and title.endswith(")"):
                 title = title[1:-1]
-            add(anchor, anchor, kind, _number(title_tag.find("span", class_="caption-number") if title_tag else None), title)
+            add(
+                anchor,
+                anchor,
+                kind,
+                _number(title_tag.find("span", class_="caption-number") if title_tag else None),
+                title,
+            )
         elif tag.name == "div" and "math" in classes and anchor.startswith("equation-"):
-            add(anchor[len("equation-"):], anchor, "equation", _number(tag.find("span", class_="eqno")))
+            add(
+                anchor[len("equation-") :],
+                anchor,
+                "equation",
+                _number(tag.find("span", class_="eqno")),
+            )
         elif tag.name == "figure" and _is_label(anchor):
             caption = tag.find("figcaption")
-            add(anchor, anchor, "figure", _number(caption.find("span", class_="caption-number") if caption else None),
-                _text(caption.find("span", class_="caption-text") if caption else None))
-        elif tag.name == "div" and ("exercise" in classes or "solution" in classes) and _is_label(anchor):
+            add(
+                anchor,
+                anchor,
+                "figure",
+                _number(caption.find("span", class_="caption-number") if caption else None),
+                _text(caption.find("span", class_="caption-text") if caption else None),
+            )
+        elif (
+            tag.name == "div"
+            and ("exercise" in classes or "solution" in classes)
+            and _is_label(anchor)
+        ):
             kind = "exercise" if "exercise" in classes else "solution"
             title_tag = tag.find("p", class_="admonition-title")
             title = _text(title_tag)
@@ -121,11 +156,18 @@ def page_labels(html: str, page: str) -> list[dict]:
             add(anchor, anchor, kind, _number(title_tag), title)
         elif tag.name == "span" and not tag.contents and _is_label(anchor):
             # an explicit target, e.g. (ch-probability)= above a heading
-            section = tag.parent if tag.parent is not None and tag.parent.name == "section" else None
+            section = (
+                tag.parent if tag.parent is not None and tag.parent.name == "section" else None
+            )
             heading = tag.find_next_sibling(re.compile(r"h[1-6]")) if section is not None else None
             if heading is not None:
-                add(anchor, anchor, "section", _number(heading.find("span", class_="section-number")),
-                    _text(heading))
+                add(
+                    anchor,
+                    anchor,
+                    "section",
+                    _number(heading.find("span", class_="section-number")),
+                    _text(heading),
+                )
             else:
                 add(anchor, anchor, "target")
     return found
@@ -144,7 +186,9 @@ def collect(html_dir: Path) -> dict[str, dict]:
             label = entry.pop("label")
             entry["url"] = f"{base}{page}#{entry['anchor']}"
             if label in labels:
-                raise SystemExit(f"label {label!r} published twice: {labels[label]['page']} and {page}")
+                raise SystemExit(
+                    f"label {label!r} published twice: {labels[label]['page']} and {page}"
+                )
             labels[label] = entry
     return labels
 
@@ -176,7 +220,9 @@ def compare(manifest: dict[str, dict], built: dict[str, dict]) -> dict[str, list
     for label, old in manifest.items():
         new = built.get(label)
         if new is None:
-            removed.append(f"{label} ({old['type']} {old['number']} {old['title']!r}, {old['url']})")
+            removed.append(
+                f"{label} ({old['type']} {old['number']} {old['title']!r}, {old['url']})"
+            )
         elif (new["page"], new["anchor"]) != (old["page"], old["anchor"]):
             moved.append(f"{label}: {old['page']}#{old['anchor']} -> {new['page']}#{new['anchor']}")
         elif (new["type"], new["number"], _title(new)) != (old["type"], old["number"], _title(old)):
@@ -184,8 +230,11 @@ def compare(manifest: dict[str, dict], built: dict[str, dict]) -> dict[str, list
                 f"{label}: {old['type']} {old['number']} {old['title']!r} -> "
                 f"{new['type']} {new['number']} {new['title']!r}"
             )
-    added = [f"{label} ({new['type']} {new['number']}, {new['page']})"
-             for label, new in built.items() if label not in manifest]
+    added = [
+        f"{label} ({new['type']} {new['number']}, {new['page']})"
+        for label, new in built.items()
+        if label not in manifest
+    ]
     return {"removed": removed, "moved": moved, "changed": changed, "added": added}
 
 

@@ -89,11 +89,27 @@ def _fence_block(token: Token, first_line: int) -> Block:
     if info.startswith("{") and "}" in info:
         name, argument = info[1:].split("}", 1)
         options, body, skipped = split_options(token.content)
-        return Block("directive", start, end, name, argument.strip(), options, body,
-                     start + 1 + skipped, fence)
+        return Block(
+            "directive",
+            start,
+            end,
+            name,
+            argument.strip(),
+            options,
+            body,
+            start + 1 + skipped,
+            fence,
+        )
     language = info.split()[0] if info else ""
-    return Block("code", start, end, language, body=token.content.rstrip("\n"),
-                 body_line=start + 1, fence=fence)
+    return Block(
+        "code",
+        start,
+        end,
+        language,
+        body=token.content.rstrip("\n"),
+        body_line=start + 1,
+        fence=fence,
+    )
 
 
 def _block(token: Token, first_line: int) -> Block:

@@ -94,14 +94,29 @@ def notebook_path(md: Path) -> Path:
 ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]+)`")
 EQUATION_LABEL = re.compile(r"^(?P<indent>\s*)\$\$\s*\((?P<label>[\w.:-]+)\)\s*$")
 ADMONITIONS = {
-    "note", "warning", "tip", "important", "caution", "attention", "hint", "seealso",
+    "note",
+    "warning",
+    "tip",
+    "important",
+    "caution",
+    "attention",
+    "hint",
+    "seealso",
     "admonition",
 }
 # directives whose content stays at the quoting depth of the text around them
 LAYOUT = {"tab-set", "tab-item"}
-CONVERTED = ADMONITIONS | LAYOUT | {
-    "exercise", "solution", "solution-start", "solution-end", "literalinclude",
-}
+CONVERTED = (
+    ADMONITIONS
+    | LAYOUT
+    | {
+        "exercise",
+        "solution",
+        "solution-start",
+        "solution-end",
+        "literalinclude",
+    }
+)
 
 # label -> (page, anchor, link text)
 LabelIndex = dict[str, tuple[str, str, str]]
@@ -137,7 +152,11 @@ def label_index() -> LabelIndex:
             if block.kind == "directive" and "label" in block.options:
                 label, arg = block.options["label"], block.argument
                 titled = arg and not arg.startswith(("ex-", "exercise"))
-                index[label] = (page, label, f"{_kind(block.name)} ({arg})" if titled else _kind(block.name))
+                index[label] = (
+                    page,
+                    label,
+                    f"{_kind(block.name)} ({arg})" if titled else _kind(block.name),
+                )
             elif block.kind == "directive" and "name" in figure:
                 index[figure["name"]] = (page, figure["name"], "this figure")
             elif block.kind == "math" and block.name:
@@ -275,10 +294,7 @@ def dumps(nb: nbformat.NotebookNode) -> str:
 
 def comparable(nb: nbformat.NotebookNode) -> list:
     """What must agree between the committed and the regenerated notebook."""
-    cells = [
-        (c.cell_type, c.source, dict(c.metadata), c.get("outputs", []))
-        for c in nb.cells
-    ]
+    cells = [(c.cell_type, c.source, dict(c.metadata), c.get("outputs", [])) for c in nb.cells]
     return [dict(nb.metadata), cells]
 
 

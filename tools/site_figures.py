@@ -83,7 +83,9 @@ def print_build_times(build_dir: Path) -> None:
             continue
         notes = []
         if label == "cold":
-            notes.append("no site before" if not record["site_before"] else "a site existed before!")
+            notes.append(
+                "no site before" if not record["site_before"] else "a site existed before!"
+            )
             notes.append(
                 "execution cache restored (chapters not re-executed)"
                 if record["execution_cache_before"]
@@ -91,8 +93,10 @@ def print_build_times(build_dir: Path) -> None:
             )
         if record["status"]:
             notes.append(f"exit status {record['status']}")
-        print(f"  {label:8s} {record['seconds']:7.1f} s   target <= {target:.0f} s  "
-              f"{mark(record['seconds'] <= target)}  ({'; '.join(notes) or record['when']})")
+        print(
+            f"  {label:8s} {record['seconds']:7.1f} s   target <= {target:.0f} s  "
+            f"{mark(record['seconds'] <= target)}  ({'; '.join(notes) or record['when']})"
+        )
 
 
 def measure_pages(html_dir: Path, repeat: int) -> list[dict]:
@@ -110,15 +114,17 @@ def measure_pages(html_dir: Path, repeat: int) -> list[dict]:
                     loads.append(visit)
                 heaviest = max(loads, key=lambda v: v.transfer_bytes)
                 times = [v.maths_done_ms for v in loads if v.maths_done_ms is not None]
-                rows.append({
-                    "page": path,
-                    "bytes": heaviest.transfer_bytes,
-                    "requests": len(heaviest.resources),
-                    "maths_ms": statistics.median(times) if times else None,
-                    "formulas": heaviest.maths_count,
-                    "resources": sorted(heaviest.resources, key=lambda r: -r[2]),
-                    "problems": heaviest.problems(),
-                })
+                rows.append(
+                    {
+                        "page": path,
+                        "bytes": heaviest.transfer_bytes,
+                        "requests": len(heaviest.resources),
+                        "maths_ms": statistics.median(times) if times else None,
+                        "formulas": heaviest.maths_count,
+                        "resources": sorted(heaviest.resources, key=lambda r: -r[2]),
+                        "problems": heaviest.problems(),
+                    }
+                )
         finally:
             browser.close()
     rows.sort(key=lambda row: -row["bytes"])
@@ -126,26 +132,34 @@ def measure_pages(html_dir: Path, repeat: int) -> list[dict]:
 
 
 def print_pages(rows: list[dict], repeat: int) -> None:
-    print(f"\nPages, heaviest first (bytes downloaded gzip-compressed; "
-          f"maths rendered: median of {repeat})")
+    print(
+        f"\nPages, heaviest first (bytes downloaded gzip-compressed; "
+        f"maths rendered: median of {repeat})"
+    )
     print(f"  {'page':32s} {'kB':>8s} {'req':>4s} {'formulas':>8s}  {'maths':>9s}")
     for row in rows:
         maths = "failed" if row["maths_ms"] is None else f"{row['maths_ms'] / 1000:.2f} s"
-        print(f"  {row['page']:32s} {row['bytes'] / 1000:8.1f} {row['requests']:4d} "
-              f"{row['formulas']:8d}  {maths:>9s}"
-              + ("  " + "; ".join(row["problems"]) if row["problems"] else ""))
+        print(
+            f"  {row['page']:32s} {row['bytes'] / 1000:8.1f} {row['requests']:4d} "
+            f"{row['formulas']:8d}  {maths:>9s}"
+            + ("  " + "; ".join(row["problems"]) if row["problems"] else "")
+        )
     if not rows:
         return
     heaviest = rows[0]
     timed = [r for r in rows if r["maths_ms"] is not None]
     slowest = max(timed, key=lambda r: r["maths_ms"]) if timed else None
-    print(f"\n  heaviest page  {heaviest['bytes'] / 1000:7.1f} kB   target <= "
-          f"{PAGE_BYTES_TARGET / 1000:.0f} kB  {mark(heaviest['bytes'] <= PAGE_BYTES_TARGET)}"
-          f"  ({heaviest['page']})")
+    print(
+        f"\n  heaviest page  {heaviest['bytes'] / 1000:7.1f} kB   target <= "
+        f"{PAGE_BYTES_TARGET / 1000:.0f} kB  {mark(heaviest['bytes'] <= PAGE_BYTES_TARGET)}"
+        f"  ({heaviest['page']})"
+    )
     if slowest is not None:
-        print(f"  slowest maths  {slowest['maths_ms'] / 1000:6.2f} s    target <= "
-              f"{MATHS_MS_TARGET / 1000:.1f} s    {mark(slowest['maths_ms'] <= MATHS_MS_TARGET)}"
-              f"  ({slowest['page']}, all maths rendered)")
+        print(
+            f"  slowest maths  {slowest['maths_ms'] / 1000:6.2f} s    target <= "
+            f"{MATHS_MS_TARGET / 1000:.1f} s    {mark(slowest['maths_ms'] <= MATHS_MS_TARGET)}"
+            f"  ({slowest['page']}, all maths rendered)"
+        )
     print(f"\n  what {heaviest['page']} downloads, largest first:")
     for url, content_type, size in heaviest["resources"][:12]:
         print(f"    {size / 1000:7.1f} kB  {url.split('/', 3)[-1]}  ({content_type.split(';')[0]})")
@@ -170,8 +184,10 @@ def main() -> int:
     if not (html_dir / "index.html").is_file():
         print(f"no built site at {html_dir}: run `make html` first", file=sys.stderr)
         return 1
-    print(f"Site figures for {html_dir} ({os.cpu_count()} cores, load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    print(
+        f"Site figures for {html_dir} ({os.cpu_count()} cores, load average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())})"
+    )
     print_build_times(build_dir)
     print_pages(measure_pages(html_dir, max(1, args.repeat)), max(1, args.repeat))
     return 0

@@ -175,8 +175,9 @@ def open_page(
         file = local_file(site, base_url, response.url)
         if file is not None:
             content_type = response.headers.get("content-type", "")
-            visit.resources.append((response.url, content_type,
-                                    transfer_size(file.read_bytes(), content_type)))
+            visit.resources.append(
+                (response.url, content_type, transfer_size(file.read_bytes(), content_type))
+            )
 
     def on_console(message: Any) -> None:
         if message.type == "error":
@@ -193,8 +194,11 @@ def open_page(
     def on_request_failed(request: Request) -> None:
         # a redirect page is left at once, so the browser cancels what it was still
         # fetching for it (its favicon): not a failure of the site
-        if (redirects and request.failure == "net::ERR_ABORTED"
-                and request.headers.get("referer", "").split("#")[0] == url):
+        if (
+            redirects
+            and request.failure == "net::ERR_ABORTED"
+            and request.headers.get("referer", "").split("#")[0] == url
+        ):
             return
         visit.failed_requests.append(f"{request.url} ({request.failure})")
 

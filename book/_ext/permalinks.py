@@ -112,7 +112,7 @@ class BoxPermalinks(SphinxPostTransform):
         for text in inner.findall(nodes.Text):
             if text.astext().startswith("Proof."):
                 parent = text.parent
-                rest = text.astext()[len("Proof."):]
+                rest = text.astext()[len("Proof.") :]
                 position = parent.index(text)
                 parent.replace(text, nodes.Text("Proof."))
                 parent.insert(position + 1, link)

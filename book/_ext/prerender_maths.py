@@ -44,7 +44,9 @@ MATH_ELEMENT = re.compile(
 )
 INLINE = re.compile(r"\\\((.*)\\\)", re.S)
 # a display formula: the equation number (if any), then \[TeX\] or a bare environment
-DISPLAY = re.compile(r"(\s*(?:<span class=\"eqno\">.*?</span>)?)(?:\\\[(.*)\\\]|(\\begin\{.*\}))(\s*)", re.S)
+DISPLAY = re.compile(
+    r"(\s*(?:<span class=\"eqno\">.*?</span>)?)(?:\\\[(.*)\\\]|(\\begin\{.*\}))(\s*)", re.S
+)
 BODY_TAG = re.compile(r"<body[^>]*>")
 # The hidden MathML copy of each formula serves screen readers only; the
 # browser need not lay it out while it is off screen (it stays in the
@@ -78,8 +80,12 @@ def typeset(request: dict) -> dict:
     """Run the Node renderer on REQUEST (see prerender_maths.cjs)."""
     try:
         result = subprocess.run(
-            ["node", str(RENDERER)], input=json.dumps(request), capture_output=True,
-            text=True, check=False, timeout=600,
+            ["node", str(RENDERER)],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
         )
     except OSError as error:
         raise ExtensionError(f"prerender_maths: cannot run node: {error}") from error
@@ -101,7 +107,7 @@ def rendered_page(page: str, found: list, rendered: dict) -> str:
             content = parts.group(1) + maths + parts.group(4)
         else:
             content = maths
-        pieces += [page[position:element.start(3)], content]
+        pieces += [page[position : element.start(3)], content]
         position = element.end(3)
     pieces.append(page[position:])
     page = "".join(pieces)
@@ -121,12 +127,16 @@ def prerender(app: Sphinx, exception: Exception | None) -> None:
     if not todo and stylesheet.is_file():
         return
     macros = (app.config.mathjax3_config or {}).get("tex", {}).get("macros", {})
-    result = typeset({
-        "output": "svg",
-        "macros": macros,
-        "pages": [[{"tex": tex, "display": display} for _, tex, display in found]
-                  for _, _, found in todo],
-    })
+    result = typeset(
+        {
+            "output": "svg",
+            "macros": macros,
+            "pages": [
+                [{"tex": tex, "display": display} for _, tex, display in found]
+                for _, _, found in todo
+            ],
+        }
+    )
     for (path, page, found), rendered in zip(todo, result["pages"]):
         path.write_text(rendered_page(page, found, rendered), encoding="utf-8")
     stylesheet.write_text(result["stylesheet"] + EXTRA_CSS, encoding="utf-8")
@@ -134,8 +144,9 @@ def prerender(app: Sphinx, exception: Exception | None) -> None:
     logger.info("prerender_maths: typeset %d formulas on %d pages", count, len(todo))
 
 
-def drop_mathjax_scripts(app: Sphinx, pagename: str, templatename: str, context: dict,
-                         doctree) -> None:
+def drop_mathjax_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+) -> None:
     """Remove the MathJax configuration and script that sphinx.ext.mathjax adds."""
     scripts = context.get("script_files")
     if not scripts:

@@ -145,8 +145,9 @@ def test_redirect_pages_are_valid_pages(html_dir):
 @pytest.mark.parametrize("path", PAGES)
 def test_page_in_browser(browser, base_url, html_dir, screenshot_dir, path, variant):
     width, scheme = VARIANTS[variant]
-    with site_visit.open_page(browser, base_url, path, width=width, color_scheme=scheme,
-                              site=html_dir) as (page, visit):
+    with site_visit.open_page(
+        browser, base_url, path, width=width, color_scheme=scheme, site=html_dir
+    ) as (page, visit):
         problems = visit.problems()
 
         theme = page.evaluate("() => document.documentElement.dataset.theme || null")
@@ -157,7 +158,7 @@ def test_page_in_browser(browser, base_url, html_dir, screenshot_dir, path, vari
         text = page.evaluate(TEXT_WITHOUT_CODE_JS)
         for raw in ("$$", "\\(", "\\["):
             for match in re.finditer(re.escape(raw), text):
-                context = text[max(0, match.start() - 40): match.end() + 40].replace("\n", " ")
+                context = text[max(0, match.start() - 40) : match.end() + 40].replace("\n", " ")
                 problems.append(f"raw TeX {raw!r} left in the text: ...{context}...")
 
         problems += [f"image not shown: {i}" for i in page.evaluate(IMAGES_JS)]
@@ -184,7 +185,7 @@ class TargetCache:
 
     def page_ids(self, url: str) -> set[str] | None:
         if url not in self.ids:
-            relative = url[len(self.base_url):]
+            relative = url[len(self.base_url) :]
             if not (self.html_dir / urllib.parse.unquote(relative)).is_file():
                 self.ids[url] = None
             else:
@@ -206,8 +207,12 @@ class TargetCache:
 def link_page(browser, base_url):
     """One tab for reading links and ids (the full checks are in test_page_in_browser)."""
     context = browser.new_context(service_workers="block")
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-                  else route.abort())
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(base_url) else route.abort()
+        ),
+    )
     yield context.new_page()
     context.close()
 
@@ -222,7 +227,9 @@ def test_internal_links_and_anchors_resolve(link_page, base_url, html_dir, targe
     problems = []
     if target := site_visit.redirect_target(html_dir, path):
         landing = urllib.parse.urljoin(base_url + path, target)
-        assert targets.page_ids(landing.split("#")[0]) is not None, f"{path} redirects to {landing}: no such page"
+        assert targets.page_ids(landing.split("#")[0]) is not None, (
+            f"{path} redirects to {landing}: no such page"
+        )
         return
     link_page.goto(base_url + path, wait_until="load")
     here = link_page.url.split("#")[0]
@@ -290,7 +297,9 @@ def cited_anchors() -> list[tuple[str, str]]:
     labels = json.loads((REPO_ROOT / "book" / "labels.json").read_text())["labels"].values()
     picked = []
     for page in ("book/probability.html", "book/vjp.html", "book/autograd.html"):
-        on_page = [label for label in labels if label["page"] == page and label["type"] != "section"]
+        on_page = [
+            label for label in labels if label["page"] == page and label["type"] != "section"
+        ]
         picked += [(page, on_page[i]["anchor"]) for i in (0, len(on_page) // 2, -1)]
     return picked
 
@@ -300,30 +309,34 @@ def cited_anchors() -> list[tuple[str, str]]:
 def test_a_permalink_opens_at_its_target(browser, base_url, html_dir, path, anchor, width):
     """A cited #label opens with the result on screen (at the top, unless the page ends
     first), and stays put when the reader scrolls back and forth."""
-    with site_visit.open_page(browser, base_url, f"{path}#{anchor}", width=width,
-                              site=html_dir) as (page, visit):
+    with site_visit.open_page(
+        browser, base_url, f"{path}#{anchor}", width=width, site=html_dir
+    ) as (page, visit):
         page.wait_for_timeout(300)
         top = page.evaluate(TARGET_TOP_JS, anchor)
-        up = page.evaluate("() => { const dy = Math.min(2000, window.scrollY); "
-                           "window.scrollBy(0, -dy); return dy; }")  # read what comes before...
+        up = page.evaluate(
+            "() => { const dy = Math.min(2000, window.scrollY); "
+            "window.scrollBy(0, -dy); return dy; }"
+        )  # read what comes before...
         page.wait_for_timeout(300)
         page.evaluate("(dy) => window.scrollBy(0, dy)", up)  # ...and come back
         page.wait_for_timeout(300)
         back = page.evaluate(TARGET_TOP_JS, anchor)
         height = page.evaluate("() => window.innerHeight")
-        at_end = page.evaluate("() => window.scrollY + window.innerHeight "
-                               ">= document.documentElement.scrollHeight - 1")
+        at_end = page.evaluate(
+            "() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 1"
+        )
     assert top is not None, f"{path}: no element #{anchor}"
-    assert 0 <= top < (height if at_end else height / 2), \
+    assert 0 <= top < (height if at_end else height / 2), (
         f"{path}#{anchor} opens with its target at y={top:.0f} of {height}"
+    )
     assert abs(back - top) < 2, f"{path}#{anchor}: the target moved from y={top:.0f} to {back:.0f}"
 
 
 def test_search_from_a_chapter_finds_the_chapter(browser, base_url, html_dir):
     """A reader on one chapter presses Ctrl+K, searches, and gets a link to the
     chapter that holds the term (Sphinx's search runs on the search page only)."""
-    with site_visit.open_page(browser, base_url, "book/vjp.html",
-                              site=html_dir) as (page, visit):
+    with site_visit.open_page(browser, base_url, "book/vjp.html", site=html_dir) as (page, visit):
         page.keyboard.press("Control+k")
         field = page.locator("#pst-search-dialog input[type=search]")
         field.wait_for(state="visible", timeout=5000)
@@ -334,6 +347,7 @@ def test_search_from_a_chapter_finds_the_chapter(browser, base_url, html_dir):
         results.first.wait_for(timeout=15000)
         hrefs = results.evaluate_all("links => links.map((a) => a.getAttribute('href'))")
         problems = visit.problems()
-    assert any(h.split("#")[0] == "book/probability.html" for h in hrefs), \
+    assert any(h.split("#")[0] == "book/probability.html" for h in hrefs), (
         f"searching 'Bayes theorem' does not find the probability chapter: {hrefs}"
+    )
     assert not problems, "\n".join(problems)

@@ -44,7 +44,9 @@ def test_wide_equations_scroll_inside_their_box_on_a_phone(browser, base_url, do
     problems = []
     for box in report:
         if box["right"] > width + 1:
-            problems.append(f"{box['id'] or 'equation'} sticks out of the page ({box['right']:.0f} > {width})")
+            problems.append(
+                f"{box['id'] or 'equation'} sticks out of the page ({box['right']:.0f} > {width})"
+            )
         if box["scroll"] > box["client"] + 1 and box["overflow"] not in ("auto", "scroll"):
             problems.append(f"{box['id'] or 'equation'} is wider than its box but does not scroll")
     assert not problems, f"{doc} at {PHONE['width']} px:\n  " + "\n  ".join(problems)
@@ -53,7 +55,10 @@ def test_wide_equations_scroll_inside_their_box_on_a_phone(browser, base_url, do
 def contrast(foreground: str, background: str) -> float:
     def luminance(rgb: str) -> float:
         values = [float(v) for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
-        linear = [(v / 255) / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in values]
+        linear = [
+            (v / 255) / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4
+            for v in values
+        ]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
     lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
@@ -82,14 +87,20 @@ EFFECTIVE_COLOURS = """
 
 @pytest.mark.parametrize("doc", CHAPTERS)
 def test_dark_mode_keeps_boxes_code_and_plots_readable(browser, base_url, doc: str) -> None:
-    page = open_page(browser, base_url, doc, viewport={"width": 1280, "height": 900},
-                     color_scheme="dark")
+    page = open_page(
+        browser, base_url, doc, viewport={"width": 1280, "height": 900}, color_scheme="dark"
+    )
     try:
         page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
         page.wait_for_timeout(50)
         problems = []
-        for selector in ("div.proof p", "div.proof p.admonition-title", "div.cell_input pre",
-                         "div.cell_output pre", "article p"):
+        for selector in (
+            "div.proof p",
+            "div.proof p.admonition-title",
+            "div.cell_input pre",
+            "div.cell_output pre",
+            "article p",
+        ):
             for sample in page.evaluate(EFFECTIVE_COLOURS, selector):
                 ratio = contrast(sample["color"], sample["background"])
                 if ratio < 4.5:
@@ -109,7 +120,11 @@ def test_dark_mode_keeps_boxes_code_and_plots_readable(browser, base_url, doc: s
 def test_box_permalinks_show_on_hover_and_keyboard_focus(browser, base_url, html_dir: Path) -> None:
     """Like section headings: hidden until the title is hovered; reachable by Tab."""
     doc = next(
-        (d for d in CHAPTERS if 'class="proof definition admonition"' in (html_dir / f"{d}.html").read_text()),
+        (
+            d
+            for d in CHAPTERS
+            if 'class="proof definition admonition"' in (html_dir / f"{d}.html").read_text()
+        ),
         None,
     )
     assert doc is not None, "found no definition box on any chapter page"
@@ -132,7 +147,9 @@ def test_box_permalinks_show_on_hover_and_keyboard_focus(browser, base_url, html
         page.keyboard.press("Shift+Tab")
         page.keyboard.press("Tab")  # a keyboard focus, so :focus-visible applies
         page.wait_for_timeout(300)
-        assert link.evaluate("el => el === document.activeElement"), "the permalink cannot take focus"
+        assert link.evaluate("el => el === document.activeElement"), (
+            "the permalink cannot take focus"
+        )
         assert float(link.evaluate(opacity)) == 1, "a focused permalink stays invisible"
     finally:
         page.close()

@@ -42,7 +42,8 @@ def cffconvert() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(ENV_DIR)], check=True)
         install = subprocess.run(
             [str(ENV_DIR / "bin" / "python"), "-m", "pip", "install", "--quiet", CFFCONVERT],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         assert install.returncode == 0, install.stdout + install.stderr
         stamp.write_text(key)
@@ -51,14 +52,18 @@ def cffconvert() -> Path:
 
 def test_citation_cff_is_valid(cffconvert: Path) -> None:
     result = subprocess.run(
-        [str(ENV_DIR / "bin" / "python"), str(cffconvert), "--validate", "-i", str(CITATION)], capture_output=True, text=True
+        [str(ENV_DIR / "bin" / "python"), str(cffconvert), "--validate", "-i", str(CITATION)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_citation_cff_converts_to_bibtex(cffconvert: Path) -> None:
     result = subprocess.run(
-        [str(ENV_DIR / "bin" / "python"), str(cffconvert), "-f", "bibtex", "-i", str(CITATION)], capture_output=True, text=True
+        [str(ENV_DIR / "bin" / "python"), str(cffconvert), "-f", "bibtex", "-i", str(CITATION)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert CFF["title"] in result.stdout

@@ -196,9 +196,7 @@ def parse_markdown(text: str) -> tuple[list[CodeBlock], list[Include]]:
 
 def python_source(block: str) -> str:
     """Cell source with IPython magics and shell escapes blanked (line numbers kept)."""
-    return "\n".join(
-        "" if re.match(r"^\s*[%!]", line) else line for line in block.splitlines()
-    )
+    return "\n".join("" if re.match(r"^\s*[%!]", line) else line for line in block.splitlines())
 
 
 # --------------------------------------------------------------------------

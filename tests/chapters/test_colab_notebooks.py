@@ -77,7 +77,9 @@ def test_install_line_matches_the_repository_setting(md: Path) -> None:
         pytest.skip(f"{md.name} has no code")
     first = cells[0]
     installs = re.findall(r"pip install[^\n]*", first.source)
-    assert installs, f"the first code cell of {md.name} is not the Colab set-up cell:\n{first.source}"
+    assert installs, (
+        f"the first code cell of {md.name} is not the Colab set-up cell:\n{first.source}"
+    )
     assert first.source.strip() == setup_cell_source(), (
         f"the Colab set-up cell of {md.name} differs from the one for {REPOSITORY}@{BRANCH}:\n"
         f"{first.source}\n--- expected ---\n{setup_cell_source()}"

@@ -72,10 +72,15 @@ def _torch_snippets(tab_set: myst.Block) -> list[myst.Block]:
     snippets = []
     for item in myst.blocks(tab_set.body, tab_set.body_line):
         if item.kind == "directive" and item.name == "tab-item" and item.argument == "PyTorch":
-            code = [b for b in myst.blocks(item.body, item.body_line)
-                    if b.kind == "code" and b.name == "python"]
+            code = [
+                b
+                for b in myst.blocks(item.body, item.body_line)
+                if b.kind == "code" and b.name == "python"
+            ]
             if len(code) > 1:
-                raise LayoutError(f"line {code[1].start}: more than one code block in a PyTorch tab")
+                raise LayoutError(
+                    f"line {code[1].start}: more than one code block in a PyTorch tab"
+                )
             snippets += code
     return snippets
 
@@ -91,7 +96,9 @@ def parse_pairs(text: str) -> list[Pair]:
         if block.kind == "directive" and block.name == "tab-set":
             snippets = _torch_snippets(block)
             if len(snippets) > 1:
-                raise LayoutError(f"line {block.start}: a tab set with {len(snippets)} PyTorch tabs")
+                raise LayoutError(
+                    f"line {block.start}: a tab set with {len(snippets)} PyTorch tabs"
+                )
             if snippets:
                 if previous is None or previous.kind != "directive" or previous.name != "code-cell":
                     raise LayoutError(
@@ -129,7 +136,9 @@ def to_numpy(value: Any) -> Any:
     return value
 
 
-def assert_same(expected: Any, actual: Any, check_dtype: bool = True, where: str = "result") -> None:
+def assert_same(
+    expected: Any, actual: Any, check_dtype: bool = True, where: str = "result"
+) -> None:
     """Compare a NumPy result with a converted PyTorch result: structure, shape, dtype, values."""
     if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
         assert isinstance(actual, (tuple, list)), f"{where}: expected a sequence, got {actual!r}"
@@ -212,7 +221,9 @@ def test_comparison_detects_differences() -> None:
 
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: p.id)
 def test_torch_snippet_matches_numpy_cell(pair) -> None:
-    assert torch is not None, "PyTorch is not installed: `make test` installs requirements-torch.txt"
+    assert torch is not None, (
+        "PyTorch is not installed: `make test` installs requirements-torch.txt"
+    )
     expected = run(pair.numpy_source, {"np": np})["result"]
     actual = to_numpy(run(pair.torch_source, {"torch": torch})["result"])
     assert_same(expected, actual, check_dtype=not pair.checks_own_dtype)

@@ -88,8 +88,14 @@ def colab_runtime() -> Path:
         created = run(sys.executable, "-m", "venv", str(ENV_DIR))
         assert created.returncode == 0, created.stderr
         install = run(
-            str(env_python()), "-m", "pip", "install", "--quiet", *pins(),
-            "-c", str(REPO_ROOT / "constraints.txt"),
+            str(env_python()),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            *pins(),
+            "-c",
+            str(REPO_ROOT / "constraints.txt"),
         )
         assert install.returncode == 0, install.stdout + install.stderr
         stamp.write_text(key)
@@ -106,15 +112,28 @@ def vjpgrad_wheel(colab_runtime: Path) -> Path:
     """
     digest = hashlib.sha256()
     for path in sorted((REPO_ROOT / "code").rglob("*")):
-        if path.is_file() and "egg-info" not in str(path) and "/build/" not in str(path) \
-                and "__pycache__" not in str(path):
+        if (
+            path.is_file()
+            and "egg-info" not in str(path)
+            and "/build/" not in str(path)
+            and "__pycache__" not in str(path)
+        ):
             digest.update(str(path.relative_to(REPO_ROOT)).encode() + path.read_bytes())
     wheel_dir = colab_runtime / "wheels" / digest.hexdigest()[:16]
     wheels = sorted(wheel_dir.glob("vjpgrad-*.whl"))
     if not wheels:
         shutil.rmtree(colab_runtime / "wheels", ignore_errors=True)
-        built = run(str(env_python()), "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "-w", str(wheel_dir), str(REPO_ROOT / "code"))
+        built = run(
+            str(env_python()),
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(wheel_dir),
+            str(REPO_ROOT / "code"),
+        )
         assert built.returncode == 0, built.stdout + built.stderr
         wheels = sorted(wheel_dir.glob("vjpgrad-*.whl"))
     assert len(wheels) == 1, wheels
@@ -147,7 +166,9 @@ def test_notebook_runs_in_a_fresh_colab_runtime(
 
     notebook = tmp_path / ipynb.name
     local_install_notebook(ipynb, notebook, vjpgrad_wheel)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))
+    }
     environment.update(
         PATH=f"{colab_runtime / 'bin'}{os.pathsep}{environment.get('PATH', '')}",
         VIRTUAL_ENV=str(colab_runtime),
@@ -157,8 +178,14 @@ def test_notebook_runs_in_a_fresh_colab_runtime(
     )
     executed = tmp_path / f"executed-{ipynb.name}"
     result = run(
-        str(env_python()), "-c", RUNNER, str(notebook), str(executed), str(tmp_path),
-        env=environment, cwd=tmp_path,
+        str(env_python()),
+        "-c",
+        RUNNER,
+        str(notebook),
+        str(executed),
+        str(tmp_path),
+        env=environment,
+        cwd=tmp_path,
     )
     if result.returncode != 0:
         errors = []
@@ -167,8 +194,13 @@ def test_notebook_runs_in_a_fresh_colab_runtime(
                 for output in cell.get("outputs", []):
                     if output.get("output_type") == "error":
                         errors.append(f"{cell.source[:200]}\n{output['ename']}: {output['evalue']}")
-        pytest.fail(f"{ipynb.name} failed in the Colab runtime:\n" + "\n\n".join(errors or [result.stderr[-3000:]]))
+        pytest.fail(
+            f"{ipynb.name} failed in the Colab runtime:\n"
+            + "\n\n".join(errors or [result.stderr[-3000:]])
+        )
     # the notebook's own set-up cell installed vjpgrad (into this runtime, not the repo)
     assert vjpgrad_importable(), f"{ipynb.name}: vjpgrad was not installed by its set-up cell"
-    where = run(str(env_python()), "-c", "import vjpgrad, json; print(json.dumps(vjpgrad.__file__))")
+    where = run(
+        str(env_python()), "-c", "import vjpgrad, json; print(json.dumps(vjpgrad.__file__))"
+    )
     assert str(colab_runtime) in json.loads(where.stdout), where.stdout

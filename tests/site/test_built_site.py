@@ -49,26 +49,34 @@ def test_maths_is_typeset_when_the_book_is_built(html_dir: Path) -> None:
             continue
         pages_with_maths += 1
         assert soup.select_one("svg#MJX-SVG-global-cache defs"), f"{name}: no glyph definitions"
-        assert soup.find("link", href=re.compile(r"_static/mathjax-svg\.css(\?v=\w+)?$")), f"{name}: no maths CSS"
+        assert soup.find("link", href=re.compile(r"_static/mathjax-svg\.css(\?v=\w+)?$")), (
+            f"{name}: no maths CSS"
+        )
         for math in maths:
             container = math.find("mjx-container", recursive=False)
-            assert container is not None and container.find("svg"), f"{name}: not typeset: {math}"[:300]
+            assert container is not None and container.find("svg"), f"{name}: not typeset: {math}"[
+                :300
+            ]
             annotation = container.select_one(
                 'mjx-assistive-mml > math > semantics > annotation[encoding="application/x-tex"]'
             )
-            assert annotation is not None and annotation.get_text().strip(), f"{name}: no TeX source: {math}"[:300]
+            assert annotation is not None and annotation.get_text().strip(), (
+                f"{name}: no TeX source: {math}"[:300]
+            )
             # the book's maths has no backslash character: one drawn is TeX or a
             # CSS escape shown as text (f'' once came out as f\2032\2032)
-            assert not container.select('svg use[data-c="5C"]'), \
+            assert not container.select('svg use[data-c="5C"]'), (
                 f"{name}: a backslash is drawn in {annotation.get_text()!r}"
-    assert pages_with_maths >= 5, f"only {pages_with_maths} pages with maths: the page parsing is broken"
+            )
+    assert pages_with_maths >= 5, (
+        f"only {pages_with_maths} pages with maths: the page parsing is broken"
+    )
     assert (html_dir / "_static" / "mathjax-svg.css").is_file()
 
 
 def test_no_page_loads_assets_from_another_host(html_dir: Path) -> None:
     offenders = {
-        str(page.relative_to(html_dir)): remote_assets(page)
-        for page in html_dir.rglob("*.html")
+        str(page.relative_to(html_dir)): remote_assets(page) for page in html_dir.rglob("*.html")
     }
     assert not {page: hits for page, hits in offenders.items() if hits}
 

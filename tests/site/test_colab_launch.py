@@ -25,7 +25,8 @@ def _tracked_by_git(path: Path) -> bool | None:
         return None
     result = subprocess.run(
         ["git", "ls-files", "--error-unmatch", str(path.relative_to(REPO_ROOT))],
-        cwd=REPO_ROOT, capture_output=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
     )
     return result.returncode == 0
 
@@ -34,7 +35,9 @@ def _tracked_by_git(path: Path) -> bool | None:
 def test_launch_button_opens_the_committed_notebook(html_dir: Path, md: Path) -> None:
     doc = md.relative_to(REPO_ROOT).with_suffix("").as_posix()
     soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
-    links = [a["href"] for a in soup.find_all("a", href=True) if "colab.research.google.com" in a["href"]]
+    links = [
+        a["href"] for a in soup.find_all("a", href=True) if "colab.research.google.com" in a["href"]
+    ]
     org_repo = REPOSITORY.removeprefix("https://github.com/")
     path_to_book = (CONFIG["repository"].get("path_to_book") or "").strip("/")
     relpath = f"{path_to_book}/{doc}.ipynb" if path_to_book else f"{doc}.ipynb"

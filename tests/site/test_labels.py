@@ -76,7 +76,9 @@ def test_every_result_has_a_permalink_ending_in_its_label(html_dir: Path, doc: s
 
 def test_permalinks_have_accessible_names(html_dir: Path) -> None:
     for doc in toc_documents():
-        for link in soup_of(html_dir, doc).select("div.proof a.headerlink, div.exercise a.headerlink"):
+        for link in soup_of(html_dir, doc).select(
+            "div.proof a.headerlink, div.exercise a.headerlink"
+        ):
             assert link.get("aria-label") or link.get("title"), (doc, str(link))
 
 
@@ -99,7 +101,9 @@ def test_manifest_lists_the_books_labels(manifest: dict[str, dict]) -> None:
         assert entry["anchor"] in (label, f"equation-{label}"), (label, entry["anchor"])
 
 
-def test_no_published_label_disappears(manifest: dict[str, dict], built_labels: dict[str, dict]) -> None:
+def test_no_published_label_disappears(
+    manifest: dict[str, dict], built_labels: dict[str, dict]
+) -> None:
     differences = labels_manifest.compare(manifest, built_labels)
     broken = differences["removed"] + differences["moved"]
     assert not broken, (
@@ -115,5 +119,6 @@ def test_manifest_is_up_to_date(manifest: dict[str, dict], built_labels: dict[st
     stale = [f"{kind}: {item}" for kind in ("changed", "added") for item in differences[kind]]
     assert not stale, (
         "book/labels.json does not match the site (numbers, titles or new labels):\n  "
-        + "\n  ".join(stale) + "\nRun `make labels` and commit book/labels.json."
+        + "\n  ".join(stale)
+        + "\nRun `make labels` and commit book/labels.json."
     )

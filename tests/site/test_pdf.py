@@ -69,7 +69,9 @@ def test_pdf_has_every_chapter_title_in_order(html_dir: Path, pdf: Path) -> None
     for doc in toc_documents():
         soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
         h1 = soup.find("article").find("h1")
-        title = normalise(" ".join(s for s in h1.find_all(string=True) if s.parent.get("class") != ["headerlink"]))
+        title = normalise(
+            " ".join(s for s in h1.find_all(string=True) if s.parent.get("class") != ["headerlink"])
+        )
         title = title.rstrip("#").strip()
         found = text.find(title, position)
         assert found >= 0, f"chapter title {title!r} not in the PDF (after position {position})"
@@ -128,7 +130,10 @@ def test_pdf_has_figures_numbered_as_on_the_site(html_dir: Path, pdf: Path) -> N
     numbers = []
     for doc in toc_documents():
         soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(), "html.parser")
-        numbers += [" ".join(s.get_text().split()) for s in soup.select("figure[id] figcaption span.caption-number")]
+        numbers += [
+            " ".join(s.get_text().split())
+            for s in soup.select("figure[id] figcaption span.caption-number")
+        ]
     assert numbers, "found no numbered figure on the site: the page parsing is broken"
     missing = [n for n in numbers if n not in text]
     assert not missing, f"figure numbers not in the PDF: {missing}"
@@ -140,7 +145,8 @@ def test_every_page_links_the_book_pdf(html_dir: Path, doc: str) -> None:
     soup = BeautifulSoup(page.read_text(), "html.parser")
     targets = {
         Path(unquote(urljoin(page.as_uri(), a["href"]).removeprefix("file://"))).resolve()
-        for a in soup.find_all("a", href=True) if a["href"].endswith(PDF_NAME)
+        for a in soup.find_all("a", href=True)
+        if a["href"].endswith(PDF_NAME)
     }
     assert (html_dir / PDF_NAME).resolve() in targets, f"{doc} does not link {PDF_NAME}"
 

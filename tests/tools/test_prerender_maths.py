@@ -21,10 +21,20 @@ BACKSLASH = "5C"
 
 
 def render(*formulas: str, output: str = "svg") -> dict:
-    request = {"output": output, "macros": {}, "fontURL": "fonts",
-               "pages": [[{"tex": tex, "display": False} for tex in formulas]]}
-    result = subprocess.run(["node", str(RENDERER)], input=json.dumps(request),
-                            capture_output=True, text=True, timeout=120, check=True)
+    request = {
+        "output": output,
+        "macros": {},
+        "fontURL": "fonts",
+        "pages": [[{"tex": tex, "display": False} for tex in formulas]],
+    }
+    result = subprocess.run(
+        ["node", str(RENDERER)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return json.loads(result.stdout)["pages"][0]
 
 
@@ -33,16 +43,21 @@ def drawn_glyphs(svg_html: str) -> list[str]:
     return re.findall(r'<use data-c="([0-9A-F]+)"', svg_html)
 
 
-@pytest.mark.parametrize("tex, parts", [
-    ("f''(x)", ["2032", "2032"]),
-    ("f'''(x)", ["2032", "2032", "2032"]),
-    (r"\underbrace{a+b}_{c}", []),
-    (r"\overbrace{a+b}^{c}", []),
-])
+@pytest.mark.parametrize(
+    "tex, parts",
+    [
+        ("f''(x)", ["2032", "2032"]),
+        ("f'''(x)", ["2032", "2032", "2032"]),
+        (r"\underbrace{a+b}_{c}", []),
+        (r"\overbrace{a+b}^{c}", []),
+    ],
+)
 def test_composite_characters_are_drawn_from_their_parts(tex: str, parts: list[str]) -> None:
     page = render(tex)
     glyphs = drawn_glyphs(page["maths"][0])
-    assert BACKSLASH not in glyphs, f"{tex!r} draws a backslash: a CSS escape drawn as text {glyphs}"
+    assert BACKSLASH not in glyphs, (
+        f"{tex!r} draws a backslash: a CSS escape drawn as text {glyphs}"
+    )
     text = "".join(f"<{g}>" for g in glyphs)
     assert "".join(f"<{p}>" for p in parts) in text, f"{tex!r}: {glyphs}"
     used = set(re.findall(r'<use [^>]*href="#([^"]+)"', page["maths"][0]))

@@ -86,4 +86,6 @@ def test_there_are_workflows() -> None:
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.name)
 def test_workflow_passes_actionlint(findings, workflow: Path) -> None:
-    assert not findings[workflow], f"actionlint findings in {workflow.name}:\n" + "\n".join(findings[workflow])
+    assert not findings[workflow], f"actionlint findings in {workflow.name}:\n" + "\n".join(
+        findings[workflow]
+    )
