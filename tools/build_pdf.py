@@ -12,9 +12,9 @@ definitions, theorems, equations and figures carry exactly the site's numbers:
    node_modules);
 2. open the root page in Chromium (Playwright driving $CHROMIUM or the
    system's chromium / google-chrome, tools/chromium.py; no browser download),
-   fetch every page of ``_toc.yml`` in order and put their articles one after the other into that page; links
-   between pages become links inside the PDF, other links point at the
-   published site (the GitHub Pages address of ``repository`` in
+   fetch every page of ``_toc.yml`` in order and put their articles one after
+   the other into that page; links between pages become links inside the
+   PDF, other links point at the published site (the GitHub Pages address of ``repository`` in
    _config.yml); images and fonts stay local;
 3. typeset the maths again, from the TeX the site keeps with each formula,
    with MathJax's CHTML output (book/_ext/prerender_maths.cjs): the site
@@ -51,7 +51,8 @@ ASSEMBLE_JS = """
 async ({docs, siteUrl, title}) => {
   const origin = location.origin + '/';
   const pageUrl = doc => new URL(doc + '.html', origin);
-  const chapterOf = new Map(docs.map(doc => [pageUrl(doc).pathname, 'pdf-' + doc.replace(/\\//g, '-')]));
+  const chapterOf = new Map(docs.map(doc =>
+    [pageUrl(doc).pathname, 'pdf-' + doc.replace(/\\//g, '-')]));
   const texts = await Promise.all(docs.map(async doc => {
     const response = await fetch(pageUrl(doc));
     if (!response.ok) throw new Error(`cannot fetch ${pageUrl(doc)}: ${response.status}`);
@@ -140,7 +141,9 @@ PRINT_CSS = """
 .bd-main .bd-content .bd-article-container { max-width: 100% !important; padding: 0 !important; }
 a.headerlink { display: none !important; }
 /* long code lines wrap instead of being cut at the margin */
-div.highlight pre, div.cell_output pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+div.highlight pre, div.cell_output pre {
+  white-space: pre-wrap !important; overflow-wrap: anywhere;
+}
 div.cell_input, div.cell_output, figure { break-inside: avoid; }
 /* Skia rasterises shadows into images: slow and heavy for hundreds of boxes */
 * { box-shadow: none !important; text-shadow: none !important; }

@@ -70,7 +70,7 @@ def launch(playwright: Playwright) -> Browser:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     aliases: Mapping[str, Path] = {}
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: Any) -> None:  # the stdlib's signature
         pass
 
     def end_headers(self) -> None:

@@ -91,16 +91,16 @@ def page_labels(html: str, page: str) -> list[dict]:
         found.append(entry)
 
     for tag in article.find_all(id=True):
-        anchor = tag["id"]
-        classes = tag.get("class") or []
+        anchor = str(tag["id"])
+        classes = tag.get_attribute_list("class")
         if tag.name == "div" and "proof" in classes:
             if "reader-proof" in classes:
                 if not _is_label(anchor):
                     continue
                 result = tag.find_previous_sibling("div", class_="proof")
-                while result is not None and "reader-proof" in (result.get("class") or []):
+                while result is not None and "reader-proof" in result.get_attribute_list("class"):
                     result = result.find_previous_sibling("div", class_="proof")
-                of = result.get("id", "") if result is not None else ""
+                of = str(result.get("id", "")) if result is not None else ""
                 heading = result.find("p", class_="admonition-title") if result else None
                 number = _number(heading.find("span", class_="caption-number")) if heading else ""
                 title = _text(heading, skip={"headerlink"}) if heading else ""

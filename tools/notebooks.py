@@ -147,7 +147,7 @@ def label_index() -> LabelIndex:
         text = md.read_text(encoding="utf-8")
         lines = text.splitlines()
         blocks = list(myst.walk(text))
-        for block, following in zip(blocks, [*blocks[1:], None]):
+        for block, following in zip(blocks, [*blocks[1:], None], strict=True):
             figure = (block.options.get("mystnb") or {}).get("figure") or {}
             if block.kind == "directive" and "label" in block.options:
                 label, arg = block.options["label"], block.argument
@@ -267,12 +267,12 @@ def colab_markdown(source: str, md: Path, index: LabelIndex, site: str) -> str:
 def render(md: Path) -> nbformat.NotebookNode:
     """The Colab notebook of one chapter: its cells, no outputs, stable ids."""
     nb = jupytext.read(md, fmt="md:myst")
-    index, site = label_index(), site_url()
+    labels, site = label_index(), site_url()
     first_markdown = True
     for cell in nb.cells:
         if cell.cell_type != "markdown":
             continue
-        cell.source = colab_markdown(cell.source, md, index, site)
+        cell.source = colab_markdown(cell.source, md, labels, site)
         if first_markdown:
             cell.source = f"${macro_definitions()}$\n" + cell.source
             first_markdown = False

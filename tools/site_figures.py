@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from tools import chromium, site_visit
 from tools.config import html_dir as default_html_dir
@@ -99,10 +100,10 @@ def print_build_times(build_dir: Path) -> None:
         )
 
 
-def measure_pages(html_dir: Path, repeat: int) -> list[dict]:
+def measure_pages(html_dir: Path, repeat: int) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     with chromium.serve(html_dir) as base_url, sync_playwright() as playwright:
         browser = chromium.launch(playwright)
         try:
@@ -121,7 +122,7 @@ def measure_pages(html_dir: Path, repeat: int) -> list[dict]:
                         "requests": len(heaviest.resources),
                         "maths_ms": statistics.median(times) if times else None,
                         "formulas": heaviest.maths_count,
-                        "resources": sorted(heaviest.resources, key=lambda r: -r[2]),
+                        "resources": sorted(heaviest.resources, key=lambda r: r[2], reverse=True),
                         "problems": heaviest.problems(),
                     }
                 )

@@ -17,12 +17,12 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from playwright.sync_api import Browser, Page, Request, Response, Route
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tools.config import REPO_ROOT, html_dir
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Request, Response, Route
 
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -214,10 +214,9 @@ def open_page(
             visit.maths_count = maths["count"]
             visit.maths_done_ms = maths["done"]
             visit.unrendered_maths = maths["unrendered"]
-        try:
+        # a page that keeps polling never idles: it is still checked
+        with contextlib.suppress(PlaywrightTimeoutError):
             page.wait_for_load_state("networkidle", timeout=15000)
-        except Exception:  # noqa: BLE001 - a page that keeps polling is still checked
-            pass
         yield page, visit
     finally:
         context.close()

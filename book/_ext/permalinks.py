@@ -59,13 +59,16 @@ class BoxPermalinks(SphinxPostTransform):
             from sphinx_proof import nodes as proof_nodes
         except ImportError:  # pragma: no cover
             return
-        boxes = tuple(proof_nodes.NODE_TYPES.values()) + (proof_nodes.unenumerable_node,)
-        for box in list(self.document.findall(lambda n: isinstance(n, boxes))):
-            self.fix_box(box)
-        for proof in list(self.document.findall(proof_nodes.proof_node)):
-            self.fix_proof(proof, boxes)
-        for box in list(self.document.findall(nodes.Admonition)):
-            if _is(box, "sphinx_exercise") and box.get("ids"):
+        boxes = (*proof_nodes.NODE_TYPES.values(), proof_nodes.unenumerable_node)
+        elements = list(self.document.findall(nodes.Element))
+        for box in elements:
+            if isinstance(box, boxes):
+                self.fix_box(box)
+        for proof in elements:
+            if isinstance(proof, proof_nodes.proof_node):
+                self.fix_proof(proof, boxes)
+        for box in elements:
+            if isinstance(box, nodes.Admonition) and _is(box, "sphinx_exercise") and box.get("ids"):
                 self.fix_exercise(box)
 
     @staticmethod
@@ -92,9 +95,9 @@ class BoxPermalinks(SphinxPostTransform):
         inner = next((c for c in proof.children if isinstance(c, nodes.admonition)), None)
         if inner is None:
             return
-        ids = [i for i in proof.get("ids", []) if i != "proof"]
+        ids: list[str] = [i for i in proof["ids"] if i != "proof"]
         if not ids:
-            ids = [i for i in inner.get("ids", []) if i != "proof"]
+            ids = [i for i in inner["ids"] if i != "proof"]
         if not ids:  # no (proof-NAME)= target: derive it from the box before
             previous = proof.previous_sibling() if hasattr(proof, "previous_sibling") else None
             if previous is None and proof.parent is not None:

@@ -29,6 +29,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
@@ -57,7 +58,11 @@ mjx-assistive-mml { content-visibility: auto; contain-intrinsic-size: 1px 1px; }
 """
 
 
-def formulas(page: str) -> list[tuple[re.Match, str, bool]]:
+# a formula on a page: (its element's match, its TeX, display?)
+Formula = tuple[re.Match[str], str, bool]
+
+
+def formulas(page: str) -> list[Formula]:
     """(element match, TeX, display?) for each formula still in TeX on PAGE."""
     found = []
     for element in MATH_ELEMENT.finditer(page):
@@ -97,13 +102,14 @@ def typeset(request: dict) -> dict:
     return json.loads(result.stdout)
 
 
-def rendered_page(page: str, found: list, rendered: dict) -> str:
+def rendered_page(page: str, found: list[Formula], rendered: dict[str, Any]) -> str:
     """PAGE with each formula of FOUND replaced by its typeset HTML."""
     pieces, position = [], 0
-    for (element, _tex, display), maths in zip(found, rendered["maths"]):
+    for (element, _tex, display), maths in zip(found, rendered["maths"], strict=True):
         content = element.group(3)
         if display:  # keep the equation number and its permalink
             parts = DISPLAY.fullmatch(content)
+            assert parts is not None  # formulas() matched it
             content = parts.group(1) + maths + parts.group(4)
         else:
             content = maths
@@ -137,7 +143,7 @@ def prerender(app: Sphinx, exception: Exception | None) -> None:
             ],
         }
     )
-    for (path, page, found), rendered in zip(todo, result["pages"]):
+    for (path, page, found), rendered in zip(todo, result["pages"], strict=True):
         path.write_text(rendered_page(page, found, rendered), encoding="utf-8")
     stylesheet.write_text(result["stylesheet"] + EXTRA_CSS, encoding="utf-8")
     count = sum(len(found) for _, _, found in todo)
@@ -145,7 +151,7 @@ def prerender(app: Sphinx, exception: Exception | None) -> None:
 
 
 def drop_mathjax_scripts(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     """Remove the MathJax configuration and script that sphinx.ext.mathjax adds."""
     scripts = context.get("script_files")
@@ -153,7 +159,7 @@ def drop_mathjax_scripts(
         return
     mathjax_files = {app.config.mathjax_path, f"_static/{app.config.mathjax_path}"}
 
-    def is_mathjax(script) -> bool:
+    def is_mathjax(script: Any) -> bool:
         filename = getattr(script, "filename", script) or ""
         body = str(getattr(script, "attributes", {}).get("body", ""))
         return str(filename) in mathjax_files or body.startswith("window.MathJax")

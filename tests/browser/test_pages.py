@@ -105,15 +105,18 @@ AXE_JS = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map((n) => n.target.join(' ') + (n.failureSummary ? ' -- ' + n.failureSummary.split('\\n').slice(1).join(' ').trim() : '')),
+    nodes: v.nodes.map((n) => n.target.join(' ') + (n.failureSummary
+        ? ' -- ' + n.failureSummary.split('\\n').slice(1).join(' ').trim() : '')),
   }));
 }"""
 
 LINKS_JS = """() => [...document.querySelectorAll('a[href], link[href][rel~="prev"], '
-                    + 'link[href][rel~="next"], link[href][rel~="index"], link[href][rel~="search"]')]
+                    + 'link[href][rel~="next"], link[href][rel~="index"], '
+                    + 'link[href][rel~="search"]')]
   .map((el) => el.href)"""
 
-IDS_JS = """() => [...document.querySelectorAll('[id], a[name]')].map((el) => el.id || el.getAttribute('name'))"""
+IDS_JS = """() => [...document.querySelectorAll('[id], a[name]')]
+  .map((el) => el.id || el.getAttribute('name'))"""
 
 
 def page_slug(path: str) -> str:

@@ -34,8 +34,8 @@ def test_wide_equations_scroll_inside_their_box_on_a_phone(browser, base_url, do
             """() => Array.from(document.querySelectorAll('article div.math')).map(box => {
                  const r = box.getBoundingClientRect();
                  const style = getComputedStyle(box);
-                 return {id: box.id, right: r.right, scroll: box.scrollWidth, client: box.clientWidth,
-                         overflow: style.overflowX};
+                 return {id: box.id, right: r.right, scroll: box.scrollWidth,
+                         client: box.clientWidth, overflow: style.overflowX};
                })"""
         )
         width = page.evaluate("() => document.documentElement.clientWidth")
@@ -67,7 +67,10 @@ def contrast(foreground: str, background: str) -> float:
 
 EFFECTIVE_COLOURS = """
 (selector) => {
-  const parse = c => { const v = c.match(/[\\d.]+/g).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  const parse = c => {
+    const v = c.match(/[\\d.]+/g).map(Number);
+    return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
+  };
   return Array.from(document.querySelectorAll(selector)).slice(0, 20).map(el => {
     const layers = [];
     for (let node = el; node && node.nodeType === 1; node = node.parentElement) {

@@ -119,6 +119,26 @@ def defined_objects(tree: ast.Module) -> set[str]:
     return names
 
 
+def index_functions(node: ast.AST, prefix: str, rel: str, index: PackageIndex) -> None:
+    """Add every function under NODE (of file REL) to INDEX, nested ones too."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            qualname = f"{prefix}.{child.name}"
+            index.functions.append(
+                PackageFunction(
+                    qualname=qualname,
+                    location=f"{rel}:{child.lineno}",
+                    body_key=body_key(child),
+                    statements=count_statements(child),
+                )
+            )
+            index_functions(child, qualname, rel, index)
+        elif isinstance(child, ast.ClassDef):
+            index_functions(child, f"{prefix}.{child.name}", rel, index)
+        else:
+            index_functions(child, prefix, rel, index)
+
+
 def index_package(package_dir: Path, root: Path = REPO_ROOT) -> PackageIndex:
     index = PackageIndex()
     for path in sorted(package_dir.rglob("*.py")):
@@ -136,26 +156,7 @@ def index_package(package_dir: Path, root: Path = REPO_ROOT) -> PackageIndex:
                         index.methods.setdefault(item.name, []).append(
                             f"{rel}:{item.lineno} ({node.name}.{item.name})"
                         )
-
-        def visit(node: ast.AST, prefix: str) -> None:
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    qualname = f"{prefix}.{child.name}"
-                    index.functions.append(
-                        PackageFunction(
-                            qualname=qualname,
-                            location=f"{rel}:{child.lineno}",
-                            body_key=body_key(child),
-                            statements=count_statements(child),
-                        )
-                    )
-                    visit(child, qualname)
-                elif isinstance(child, ast.ClassDef):
-                    visit(child, f"{prefix}.{child.name}")
-                else:
-                    visit(child, prefix)
-
-        visit(tree, module)
+        index_functions(tree, module, rel, index)
     return index
 
 
@@ -185,11 +186,12 @@ def parse_markdown(text: str) -> tuple[list[CodeBlock], list[Include]]:
         language = block.argument.split()[0].lower() if block.argument else ""
         if block.kind == "directive" and block.name == "literalinclude":
             includes.append(Include(block.start, block.argument, block.options))
-        elif block.kind == "directive" and block.name in CODE_DIRECTIVES:
+        elif (block.kind == "directive" and block.name in CODE_DIRECTIVES) or (
+            block.kind == "code" and not block.fence.startswith(":")
+        ):
+            if block.kind == "code":
+                language = block.name.lower()
             if language in PYTHON_LANGUAGES:
-                code.append(CodeBlock(block.body_line - 1, block.body))
-        elif block.kind == "code" and not block.fence.startswith(":"):
-            if block.name.lower() in PYTHON_LANGUAGES:
                 code.append(CodeBlock(block.body_line - 1, block.body))
     return code, includes
 
@@ -525,9 +527,12 @@ def test_checker_catches_a_copy_of_a_real_package_function(
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         source = path.read_text()
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.FunctionDef) and count_statements(node) >= MIN_STATEMENTS:
-                if longest is None or count_statements(node) > count_statements(longest[0]):
-                    longest = (node, source)
+            if (
+                isinstance(node, ast.FunctionDef)
+                and count_statements(node) >= MIN_STATEMENTS
+                and (longest is None or count_statements(node) > count_statements(longest[0]))
+            ):
+                longest = (node, source)
     assert longest is not None, "found no package function long enough to copy"
     node, source = longest
     copy = textwrap.dedent(ast.get_source_segment(source, node, padded=True))

@@ -100,9 +100,9 @@ def parse_pairs(text: str) -> list[Pair]:
                     f"line {block.start}: a tab set with {len(snippets)} PyTorch tabs"
                 )
             if snippets:
-                if previous is None or previous.kind != "directive" or previous.name != "code-cell":
+                if previous is None or (previous.kind, previous.name) != ("directive", "code-cell"):
                     raise LayoutError(
-                        f"line {block.start}: a PyTorch tab that does not directly follow a code cell"
+                        f"line {block.start}: a PyTorch tab not directly after a code cell"
                     )
                 numpy_source = previous.body.strip("\n") + "\n"
                 torch_source = snippets[0].body + "\n"
@@ -119,7 +119,7 @@ def count_torch_tabs(text: str) -> int:
 def run(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
     """Execute a snippet in a fresh namespace seeded with `namespace`; return the namespace."""
     ns = dict(namespace)
-    exec(compile(source, "<snippet>", "exec"), ns)  # noqa: S102 - the book's own code
+    exec(compile(source, "<snippet>", "exec"), ns)  # the book's own code
     return ns
 
 
@@ -143,7 +143,7 @@ def assert_same(
     if isinstance(expected, (tuple, list)) and not isinstance(expected, np.ndarray):
         assert isinstance(actual, (tuple, list)), f"{where}: expected a sequence, got {actual!r}"
         assert len(actual) == len(expected), f"{where}: lengths {len(expected)} != {len(actual)}"
-        for k, (e, a) in enumerate(zip(expected, actual)):
+        for k, (e, a) in enumerate(zip(expected, actual, strict=True)):
             assert_same(e, a, check_dtype, f"{where}[{k}]")
         return
     e, a = np.asarray(expected), np.asarray(actual)
@@ -189,7 +189,10 @@ def test_numpy_cell_is_self_contained(pair) -> None:
 
 
 def test_parser_rejects_an_orphan_torch_tab() -> None:
-    orphan = "Some prose.\n\n::::{tab-set}\n:::{tab-item} PyTorch\n```python\nresult = 1\n```\n:::\n::::\n"
+    orphan = (
+        "Some prose.\n\n::::{tab-set}\n:::{tab-item} PyTorch\n```python\nresult = 1\n```\n"
+        ":::\n::::\n"
+    )
     with pytest.raises(LayoutError):
         parse_pairs(orphan)
     separated = "```{code-cell} ipython3\nresult = 1\n```\n\nProse in between.\n\n" + orphan

@@ -45,16 +45,15 @@ RUNNER = textwrap.dedent(
     import json, sys
     import nbformat
     from nbclient import NotebookClient
-    source, target, cwd = sys.argv[1:4]
+    source, target, cwd, timeout = sys.argv[1:5]
     nb = nbformat.read(source, as_version=4)
-    client = NotebookClient(nb, timeout=%d, kernel_name="python3",
+    client = NotebookClient(nb, timeout=int(timeout), kernel_name="python3",
                             resources={"metadata": {"path": cwd}})
     try:
         client.execute()
     finally:
         nbformat.write(nb, target)
     """
-    % CELL_TIMEOUT
 )
 
 
@@ -184,6 +183,7 @@ def test_notebook_runs_in_a_fresh_colab_runtime(
         str(notebook),
         str(executed),
         str(tmp_path),
+        str(CELL_TIMEOUT),
         env=environment,
         cwd=tmp_path,
     )

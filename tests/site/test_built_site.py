@@ -1,4 +1,4 @@
-"""The built site holds every chapter, loads nothing from other hosts, and every image has alt text."""
+"""The built site holds every chapter, loads nothing from other hosts, gives images alt text."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ became a link, and every internal link points at an element that exists.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urldefrag
 
@@ -18,7 +18,7 @@ from tools import myst
 from tools.config import REPO_ROOT, toc_documents
 
 
-@lru_cache(maxsize=None)
+@cache
 def ids_in(page: Path) -> frozenset[str]:
     soup = BeautifulSoup(page.read_text(), "html.parser")
     return frozenset(tag["id"] for tag in soup.find_all(id=True))

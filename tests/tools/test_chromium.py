@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ def fake_browser(folder: Path, name: str, works: bool) -> Path:
 
 
 @pytest.fixture
-def only_fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def only_fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A PATH holding nothing but the fake browsers put in tmp_path."""
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("CHROMIUM", raising=False)
