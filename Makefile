@@ -1,6 +1,6 @@
 # The two commands of this repository (see README.md):
 #   make html   set everything up, then build the site into _build/html
-#   make test   set everything up, then run every test (package, book build, site)
+#   make test   set everything up, then run every test (lint, package, book build, site)
 # Build somewhere else with OUT=DIR (the site goes to DIR/_build/html).
 # Both install what they need: system tools (tools/ensure_system_tools.sh),
 # a virtual environment in .venv with pinned Python packages, and npm packages.
@@ -22,7 +22,7 @@ html: setup
 	$(BIN)/jupyter-book build . --path-output $(OUT) $(JB_FLAGS)
 	$(BIN)/python -m tools.build_pdf $(BUILDDIR)/html
 
-# The tests in the order of what they need (README, "Tests"):
+# The tests in the order of what they need (README, "Tests"), after `make lint`:
 #   1. the sources only (seconds): the package, the chapters, the tooling, the workflows
 #   2. execution: tiny books built, every chapter's notebook run in a Colab-like runtime
 #   3. a clean build of the book, then the built site
@@ -33,7 +33,7 @@ html: setup
 # clone has none and executes everything. tools/site_figures.py times this
 # build ("cold") and a second one with nothing changed ("rebuild"), then prints
 # the page weights and MathJax times.
-test: setup $(VENV)/.actionlint-tried $(VENV)/.torch-installed
+test: setup lint $(VENV)/.actionlint-tried $(VENV)/.torch-installed
 	$(BIN)/python -m pytest tests/vjpgrad tests/chapters tests/tools tests/workflows
 	$(BIN)/python -m pytest tests/execution
 	mkdir -p $(BUILDDIR)
