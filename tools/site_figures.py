@@ -19,8 +19,7 @@ Two uses:
 The maths is typeset when the book is built (book/_ext/prerender_maths.py),
 so no page runs MathJax: "maths rendered" is the time until the page has been
 parsed (every formula is in it), laid out, and its fonts have loaded, with
-no formula left untypeset (tools/site_visit.py, MATHS_TIMER_JS). It
-replaces "MathJax done" (MathJax's startup promise), measured before.
+no formula left untypeset (tools/site_visit.py, MATHS_TIMER_JS).
 
 Targets on the 2-core reference machine: cold build <= 90 s, rebuild with
 nothing changed <= 10 s, heaviest page <= 1 MB, maths rendered <= 1.5 s. The

@@ -2,10 +2,10 @@
 
 Sphinx writes each formula as TeX (``<span class="math ...">\\(x^2\\)</span>``,
 ``<div class="math ...">\\[ ... \\]</div>``) for MathJax to typeset in the
-reader's browser, which took seconds per chapter. Instead, once the HTML build
-has finished, this extension sends the TeX of every page that still has any
-to MathJax 3 in Node (``prerender_maths.cjs``, npm's ``mathjax-full``) and
-writes the result into the page, in place of the TeX:
+reader's browser. Once the HTML build has finished, this extension sends the
+TeX of every page that still has any to MathJax 3 in Node
+(``prerender_maths.cjs``, npm's ``mathjax-full``) and writes the result into
+the page, in place of the TeX:
 
 * SVG output (glyphs drawn from one hidden ``<svg>`` of glyph definitions per
   page: no web fonts, nothing to wait for), sized in ``ex`` of the text around
