@@ -9,6 +9,7 @@ a solution, a code block in a tab): ``walk`` parses it too.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,10 @@ LITERAL_DIRECTIVES = frozenset(
     {"code-cell", "code-block", "code", "sourcecode", "literalinclude", "math", "raw"}
 )
 FENCE_TYPES = ("fence", "colon_fence")
+# for rewriting a line in place (the parser gives no columns): a role such as
+# {prf:ref}`text <label>`, and the closing line of a labelled equation, $$ (label)
+ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<content>[^`]+)`")
+EQUATION_LABEL = re.compile(r"^(?P<indent>\s*)\$\$\s*\((?P<label>[\w.:-]+)\)\s*$")
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,6 @@ def notebook_path(md: Path) -> Path:
 # heading; cross-references as links to the result's permalink on the site;
 # literalinclude as a link to the included file; no (label)= target lines.
 
-ROLE = re.compile(r"\{(?P<role>[\w:-]+)\}`(?P<body>[^`]+)`")
-EQUATION_LABEL = re.compile(r"^(?P<indent>\s*)\$\$\s*\((?P<label>[\w.:-]+)\)\s*$")
 ADMONITIONS = {
     "note",
     "warning",
@@ -182,9 +180,9 @@ class _Converter:
             self.out.append(text)
 
     def text_line(self, line: str, quote: str) -> None:
-        if match := EQUATION_LABEL.match(line):
+        if match := myst.EQUATION_LABEL.match(line):
             line = match["indent"] + "$$"
-        self.emit((quote + ROLE.sub(self.role, line)).rstrip() if line else quote.rstrip())
+        self.emit((quote + myst.ROLE.sub(self.role, line)).rstrip() if line else quote.rstrip())
 
     def convert(self, text: str, depth: int) -> None:
         """Write TEXT, quoted DEPTH times (the boxes it sits in)."""
@@ -235,7 +233,7 @@ class _Converter:
                 self.emit(quote + "> ∎")
 
     def role(self, match: re.Match[str]) -> str:
-        role = myst.Role(match["role"], match["body"])
+        role = myst.Role(match["name"], match["content"])
         if role.name in ("cite:p", "cite"):
             return "(" + "; ".join(k.strip() for k in role.content.split(",")) + ")"
         if role.name == "cite:t":

@@ -54,24 +54,20 @@ def test_no_browser_says_what_was_tried(only_fakes: Path) -> None:
 
 
 def test_the_command_prints_the_browser_or_fails(only_fakes: Path) -> None:
+    def finder() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tools.chromium"],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PATH": str(only_fakes)},
+            capture_output=True,
+            text=True,
+        )
+
     chrome = fake_browser(only_fakes, "chromium-browser", works=True)
-    environment = {**os.environ, "PATH": str(only_fakes)}
-    found = subprocess.run(
-        [sys.executable, "-m", "tools.chromium"],
-        cwd=REPO_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
+    found = finder()
     assert (found.returncode, found.stdout.strip()) == (0, str(chrome))
     chrome.unlink()
-    missing = subprocess.run(
-        [sys.executable, "-m", "tools.chromium"],
-        cwd=REPO_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
+    missing = finder()
     assert missing.returncode == 1 and "no working Chromium" in missing.stderr
 
 
