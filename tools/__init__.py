@@ -2,8 +2,10 @@
 
 Commands: build_pdf (the book as one PDF), notebooks (the Colab notebooks),
 labels_manifest (book/labels.json), invalidate_stale_cache (before a build),
-site_figures (build times, page weights), chromium (which browser is used).
+site_figures (build times, page weights), chromium (which browser is used),
+package (vjpgrad's sdist and wheel).
 Libraries: config (_config.yml and _toc.yml), myst (reading MyST Markdown),
+package (vjpgrad's version and sources),
 chromium (find, launch and serve for the system Chromium), site_visit (load
 one page of the built site and record what happened).
 """

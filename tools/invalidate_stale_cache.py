@@ -12,25 +12,20 @@ Usage: python -m tools.invalidate_stale_cache BUILDDIR
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 from pathlib import Path
 
+from tools import package
 from tools.config import REPO_ROOT
 
-INPUTS = ["requirements.txt", "constraints.txt", "code/pyproject.toml"]
+INPUTS = ["requirements.txt", "constraints.txt"]
 
 
 def inputs_hash(repo_root: Path = REPO_ROOT) -> str:
     """Hash the package sources and the pinned requirements."""
-    digest = hashlib.sha256()
-    files = [repo_root / name for name in INPUTS]
-    files += sorted((repo_root / "code" / "vjpgrad").rglob("*.py"))
-    for path in files:
-        digest.update(path.relative_to(repo_root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    files = [repo_root / name for name in INPUTS] + package.source_files(repo_root)
+    return package.files_hash(files, repo_root)
 
 
 def main(build_dir: Path, repo_root: Path = REPO_ROOT) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import notebooks
+from tools import notebooks, package
 from tools.config import REPO_ROOT, repository
 
 REPOSITORY, BRANCH = repository()
@@ -109,16 +109,7 @@ def vjpgrad_wheel(colab_runtime: Path) -> Path:
     build is done once here (it fetches the build backend, which is slow) and
     every notebook's install line then installs the wheel.
     """
-    digest = hashlib.sha256()
-    for path in sorted((REPO_ROOT / "code").rglob("*")):
-        if (
-            path.is_file()
-            and "egg-info" not in str(path)
-            and "/build/" not in str(path)
-            and "__pycache__" not in str(path)
-        ):
-            digest.update(str(path.relative_to(REPO_ROOT)).encode() + path.read_bytes())
-    wheel_dir = colab_runtime / "wheels" / digest.hexdigest()[:16]
+    wheel_dir = colab_runtime / "wheels" / package.source_hash()[:16]
     wheels = sorted(wheel_dir.glob("vjpgrad-*.whl"))
     if not wheels:
         shutil.rmtree(colab_runtime / "wheels", ignore_errors=True)

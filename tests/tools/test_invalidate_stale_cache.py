@@ -11,7 +11,7 @@ from tools import invalidate_stale_cache as invalidator
 def test_changing_the_package_drops_the_execution_cache(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "code" / "vjpgrad").mkdir(parents=True)
-    for name in invalidator.INPUTS:
+    for name in [*invalidator.INPUTS, "code/pyproject.toml"]:
         (repo / name).write_text(f"# {name}\n")
     source = repo / "code" / "vjpgrad" / "primitives.py"
     source.write_text("def exp_vjp(g, out, x):\n    return (g * out,)\n")
