@@ -64,7 +64,8 @@ setup: system-tools $(VENV)/.installed node_modules/.installed
 system-tools:
 	@bash tools/ensure_system_tools.sh
 
-$(VENV)/.installed: requirements.txt requirements-test.txt requirements-lint.txt constraints.txt code/pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-test.txt requirements-lint.txt \
+                   requirements-package.txt constraints.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt -c constraints.txt
