@@ -15,7 +15,7 @@ JB_FLAGS    := --warningiserror --nitpick --keep-going
 # the built site, for the tests that check it (tools/config.py html_dir)
 SITE_ENV    := SITE_HTML_DIR=$(abspath $(BUILDDIR))/html
 
-.PHONY: html test lint setup system-tools clean constraints notebooks labels
+.PHONY: html test lint linkcheck setup system-tools clean constraints notebooks labels
 
 html: setup
 	@$(BIN)/python -m tools.invalidate_stale_cache $(BUILDDIR)
@@ -96,6 +96,15 @@ notebooks: $(VENV)/.installed
 # removed: see README "Labels are permanent".
 labels: html
 	$(BIN)/python -m tools.labels_manifest --write $(BUILDDIR)/html
+
+# Every external link of the book, checked by Sphinx's linkcheck builder (needs
+# the network; CI runs it weekly, .github/workflows/links.yml). It builds in
+# a folder of its own, as Jupyter Book writes the report beside its HTML:
+# $(LINKCHECK)/_build/html/output.txt. The command fails when a link is broken.
+LINKCHECK   := $(BUILDDIR)/linkcheck
+linkcheck: setup
+	@$(BIN)/python -m tools.invalidate_stale_cache $(LINKCHECK)/_build
+	$(BIN)/jupyter-book build . --path-output $(LINKCHECK) --builder linkcheck
 
 clean:
 	rm -rf $(BUILDDIR)
