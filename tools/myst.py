@@ -185,3 +185,32 @@ def roles(text: str) -> list[Role]:
             if block.kind == "directive" and block.name not in LITERAL_DIRECTIVES:
                 found += roles(block.body)
     return found
+
+
+def links(text: str) -> list[tuple[str, str]]:
+    """(URL, text) of every Markdown link in TEXT."""
+    found = []
+    for token in parser().parse(text):
+        children = token.children or []
+        for index, child in enumerate(children):
+            if child.type == "link_open":
+                words = []
+                for inner in children[index + 1 :]:
+                    if inner.type == "link_close":
+                        break
+                    words.append(inner.content)
+                found.append((str(child.attrs["href"]), "".join(words)))
+    return found
+
+
+MATH_TYPES = {"math_inline": False, "math_block": True, "math_block_label": True, "amsmath": True}
+
+
+def maths(text: str) -> list[tuple[str, bool]]:
+    """(TeX, display?) of every formula in TEXT, in $...$, $$...$$ or an environment."""
+    found = []
+    for token in parser().parse(text):
+        for item in [token, *(token.children or [])]:
+            if item.type in MATH_TYPES:
+                found.append((item.content, MATH_TYPES[item.type]))
+    return found

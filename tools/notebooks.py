@@ -13,15 +13,17 @@ They hold no outputs, have deterministic cell ids (so regenerating an unchanged
 chapter changes no byte) and are excluded from the Sphinx build
 (``exclude_patterns`` in ``_config.yml``), which reads the ``.md``. Code cells
 are the chapter's, verbatim (jupytext); Markdown cells are turned from MyST into
-Markdown that Colab renders (see ``colab_markdown``): the book's TeX macros,
-boxed definitions/theorems/proofs/exercises, and cross-references as links to
-the results' permalinks on the site.
+Markdown that Colab renders (see ``colab_markdown``): the TeX macros
+expanded, boxed definitions/theorems/proofs/exercises, and cross-references as
+links to the results' permalinks on the site, numbered as the site numbers
+them (book/labels.json).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import re
 import sys
 from pathlib import Path
@@ -86,10 +88,15 @@ def notebook_path(md: Path) -> Path:
 #
 # Colab renders CommonMark and maths, not MyST: directives would show as code
 # blocks, roles as raw text, and the book's TeX macros (\\vx, \\E, ...) as
-# errors. The notebooks therefore get: the macros as \\newcommand definitions;
-# definitions, theorems, proofs, exercises as quoted paragraphs with a bold
-# heading; cross-references as links to the result's permalink on the site;
-# literalinclude as a link to the included file; no (label)= target lines.
+# errors. The notebooks therefore get: definitions, theorems, proofs, exercises
+# as quoted paragraphs with a bold heading, numbered as on the site;
+# cross-references as links to the results' permalinks on the site, with the
+# text the site shows ("Definition 2.5", "(2.4)", "Fig. 2.1"); labelled
+# equations with their number (\\tag); the macros expanded in every cell (no
+# renderer keeps \\newcommand from one cell to the next: GitHub, VS Code and
+# KaTeX do not); literalinclude as a link to the included file; no (label)=
+# target lines. Numbers and titles come from book/labels.json, which a test
+# keeps equal to the built site.
 
 ADMONITIONS = {
     "note",
@@ -115,72 +122,120 @@ CONVERTED = (
         "literalinclude",
     }
 )
+LABELS = REPO_ROOT / "book" / "labels.json"
+# a code span (for the macros: they are expanded outside code only)
+CODE_SPAN = re.compile(r"(`+).+?\1")
+CONTROL_WORD = re.compile(r"\\([A-Za-z]+)|\\.")
+# commands that take the next token as their argument: \hat\vw must become
+# \hat{\mathbf{w}}, as ^ and _ need x^{\mathbf{x}}
+ONE_ARGUMENT = re.compile(
+    r"(?:[\^_]|\\(?:hat|bar|tilde|vec|dot|ddot|check|breve|acute|grave|widehat|widetilde"
+    r"|overline|underline|mathbf|boldsymbol|mathrm|mathit|mathsf|mathcal|mathbb|sqrt))\s*$"
+)
 
-# label -> (page, anchor, link text)
-LabelIndex = dict[str, tuple[str, str, str]]
 
-
-def macro_definitions() -> str:
-    """The book's MathJax macros (_config.yml) as \\newcommand definitions."""
-    defs = []
-    for name, body in maths_macros().items():
-        if isinstance(body, list):
-            defs.append(f"\\newcommand{{\\{name}}}[{body[1]}]{{{body[0]}}}")
-        else:
-            defs.append(f"\\newcommand{{\\{name}}}{{{body}}}")
-    return "".join(defs)
+def published_labels() -> dict[str, dict[str, str]]:
+    """book/labels.json: label -> page, anchor, type, number, title as on the site."""
+    labels: dict[str, dict[str, str]] = json.loads(LABELS.read_text(encoding="utf-8"))["labels"]
+    return labels
 
 
 def _kind(name: str) -> str:
     return name.split(":")[-1].replace("-", " ").capitalize()
 
 
-def label_index() -> LabelIndex:
-    """label -> (page, anchor, link text), read from the chapters' sources."""
-    index: LabelIndex = {}
-    for md in [*chapter_sources(), REPO_ROOT / "book" / "how-to-cite.md"]:
-        if not md.is_file():
+def _tex_title(title: str) -> str:
+    r"""A title of labels.json, its maths as $x$ rather than \(x\)."""
+    return re.sub(r"\\\((.*?)\\\)", r"$\1$", title)
+
+
+def reference_text(role: myst.Role, label: dict[str, str]) -> str:
+    """What the site shows for ROLE, which points at LABEL (an entry of labels.json)."""
+    number, kind = label["number"], label["type"].capitalize()
+    if role.text:
+        return role.text.replace("%s", number).replace("{number}", number)
+    if role.name == "eq":
+        return f"({number})"
+    if role.name == "numref":
+        return f"Fig. {number}" if label["type"] == "figure" else f"{kind} {number}"
+    if role.name == "ref" and label["type"] != "section":
+        title = _tex_title(label["title"])
+        return f"{kind} {number} ({title})" if title else f"{kind} {number}"
+    if role.name == "ref":
+        return _tex_title(label["title"])
+    return f"{kind} {number}"  # prf:ref
+
+
+def _argument(tex: str, start: int) -> tuple[str, int]:
+    """The TeX argument at START (a {group} or one token) and where it ends."""
+    while start < len(tex) and tex[start] == " ":
+        start += 1
+    if start < len(tex) and tex[start] == "{":
+        depth, index = 0, start
+        while index < len(tex):
+            if tex[index] == "\\":  # an escaped character, \{ or \}, is no brace
+                index += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(tex[index], 0)
+            if depth == 0:
+                return tex[start + 1 : index], index + 1
+            index += 1
+        raise ValueError(f"unbalanced braces in {tex!r}")
+    token = CONTROL_WORD.match(tex, start)
+    end = token.end() if token else start + 1
+    return tex[start:end], end
+
+
+def expand_macros(tex: str, macros: dict[str, str | list[str | int]]) -> str:
+    """TEX with the book's macros replaced by their definitions, as MathJax would."""
+    out, position = [], 0
+    for word in CONTROL_WORD.finditer(tex):
+        if word.start() < position or word.group(1) not in macros:
             continue
-        page = md.relative_to(REPO_ROOT).with_suffix(".html").as_posix()
-        text = md.read_text(encoding="utf-8")
-        lines = text.splitlines()
-        blocks = list(myst.walk(text))
-        for block, following in zip(blocks, [*blocks[1:], None], strict=True):
-            figure = (block.options.get("mystnb") or {}).get("figure") or {}
-            if block.kind == "directive" and "label" in block.options:
-                label, arg = block.options["label"], block.argument
-                titled = arg and not arg.startswith(("ex-", "exercise"))
-                index[label] = (
-                    page,
-                    label,
-                    f"{_kind(block.name)} ({arg})" if titled else _kind(block.name),
-                )
-            elif block.kind == "directive" and "name" in figure:
-                index[figure["name"]] = (page, figure["name"], "this figure")
-            elif block.kind == "math" and block.name:
-                index[block.name] = (page, f"equation-{block.name}", f"({block.name})")
-            elif block.kind == "target":
-                title = block.name
-                if following is not None and following.kind == "heading":
-                    title = lines[following.start - 1].lstrip("#").strip()
-                index[block.name] = (page, block.name, title)
-    return index
+        definition = macros[word.group(1)]
+        body, count = (definition, 0) if isinstance(definition, str) else definition
+        end = word.end()
+        for n in range(1, int(count) + 1):
+            argument, end = _argument(tex, end)
+            body = str(body).replace(f"#{n}", argument)
+        body = expand_macros(str(body), macros)
+        if ONE_ARGUMENT.search(tex[: word.start()]) and not _one_group(body):
+            body = "{" + body + "}"
+        out += [tex[position : word.start()], body]
+        position = end
+    return "".join(out) + tex[position:]
+
+
+def _one_group(tex: str) -> bool:
+    return tex.startswith("{") and _argument(tex, 0)[1] == len(tex)
 
 
 class _Converter:
     """Turns one Markdown cell of a chapter into Markdown that Colab renders."""
 
-    def __init__(self, md: Path, index: LabelIndex, site: str) -> None:
-        self.md, self.index, self.site = md, index, site
+    def __init__(self, md: Path, labels: dict[str, dict[str, str]], site: str) -> None:
+        self.md, self.labels, self.site = md, labels, site
+        self.macros = maths_macros()
         self.out: list[str] = []
 
-    def emit(self, text: str) -> None:
+    def emit(self, text: str, code: bool = False) -> None:
+        """Write one line; outside code, with the macros expanded."""
+        if not code:
+            spans = [(m.start(), m.end()) for m in CODE_SPAN.finditer(text)]
+            pieces, position = [], 0
+            for start, end in spans:
+                pieces += [expand_macros(text[position:start], self.macros), text[start:end]]
+                position = end
+            text = "".join(pieces) + expand_macros(text[position:], self.macros)
         # one blank quoted line is enough
         if not (text in (">", "> >") and self.out and self.out[-1] == text):
             self.out.append(text)
 
     def text_line(self, line: str, quote: str) -> None:
         if match := myst.EQUATION_LABEL.match(line):
+            label = self.labels.get(match["label"])
+            if label is not None:
+                self.emit(f"{quote}{match['indent']}\\tag{{{label['number']}}}")
             line = match["indent"] + "$$"
         self.emit((quote + myst.ROLE.sub(self.role, line)).rstrip() if line else quote.rstrip())
 
@@ -200,12 +255,28 @@ class _Converter:
                 self.directive(block, depth)
             elif block.kind in ("directive", "code"):  # shown as it is
                 for line in source:
-                    self.emit(quote + line)
+                    self.emit(quote + line, code=True)
             else:
                 for line in source:
                     self.text_line(line, quote)
         for line in lines[written:]:
             self.text_line(line, quote)
+
+    def heading(self, name: str, arg: str, label: str) -> str:
+        """A box's heading as the site shows it: "Definition 2.5 (Title)"."""
+        number = self.labels.get(label, {}).get("number", "")
+        if name == "solution":  # its argument is the exercise's label
+            exercise = self.labels.get(arg)
+            if exercise is None:
+                return "Solution"
+            title = _tex_title(exercise["title"])
+            return f"Solution to Exercise {exercise['number']}" + (f" ({title})" if title else "")
+        heading = arg if name == "admonition" else _kind(name)
+        if number:
+            heading += f" {number}"
+        if arg and name != "admonition":
+            heading += f" ({arg})"
+        return heading
 
     def directive(self, block: myst.Block, depth: int) -> None:
         quote = "> " * depth
@@ -222,10 +293,8 @@ class _Converter:
             if name == "prf:proof":
                 heading = "> *Proof.*"
             else:
-                title = _kind(name) if name != "admonition" else arg
-                if arg and name not in ("admonition", "solution"):
-                    title += f" ({arg})"
-                heading = f"> **{title}.**"
+                label = str(block.options.get("label", ""))
+                heading = f"> **{self.heading(name, arg, label)}.**"
             self.emit(quote + heading)
             self.emit(quote + ">")
             self.convert(block.body, depth + 1)
@@ -244,9 +313,11 @@ class _Converter:
             return role.text or role.content
         if role.name not in ("prf:ref", "ref", "eq", "numref"):
             return match.group(0)
-        page, anchor, default = self.index.get(role.target, ("", "", role.target))
-        text = (role.text or default).replace("%s", "").replace("{number}", "").strip() or default
-        return f"[{text}]({self.site}{page}#{anchor})" if page and self.site else text
+        label = self.labels.get(role.target)
+        if label is None:  # not published: the text alone
+            return role.text or role.target
+        text = reference_text(role, label)
+        return f"[{text}]({self.site}{label['page']}#{label['anchor']})" if self.site else text
 
     def literalinclude(self, arg: str, options: dict[str, str]) -> str:
         url, branch = repository()
@@ -255,9 +326,9 @@ class _Converter:
         return f"*Code:* {what}[`{target}`]({url}/blob/{branch}/{target})"
 
 
-def colab_markdown(source: str, md: Path, index: LabelIndex, site: str) -> str:
+def colab_markdown(source: str, md: Path, labels: dict[str, dict[str, str]], site: str) -> str:
     """One Markdown cell of a chapter, made readable outside the book's Sphinx."""
-    converter = _Converter(md, index, site)
+    converter = _Converter(md, labels, site)
     converter.convert(source, 0)
     return "\n".join(converter.out)
 
@@ -265,15 +336,10 @@ def colab_markdown(source: str, md: Path, index: LabelIndex, site: str) -> str:
 def render(md: Path) -> nbformat.NotebookNode:
     """The Colab notebook of one chapter: its cells, no outputs, stable ids."""
     nb = jupytext.read(md, fmt="md:myst")
-    labels, site = label_index(), site_url()
-    first_markdown = True
+    labels, site = published_labels(), site_url()
     for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        cell.source = colab_markdown(cell.source, md, labels, site)
-        if first_markdown:
-            cell.source = f"${macro_definitions()}$\n" + cell.source
-            first_markdown = False
+        if cell.cell_type == "markdown":
+            cell.source = colab_markdown(cell.source, md, labels, site)
     nb.metadata.pop("jupytext", None)
     nb.metadata["language_info"] = {"name": "python"}
     nb.nbformat, nb.nbformat_minor = 4, 5

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from sphinx.errors import ExtensionError
 
-from tools import notebooks
-from tools.config import REPO_ROOT, book_config, repository
+from book._ext import prerender_maths
+from tools import myst, notebooks
+from tools.config import REPO_ROOT, book_config, maths_macros, repository
 
 CONFIG = book_config()
 REPOSITORY, BRANCH = repository()
@@ -88,3 +90,52 @@ def test_install_line_matches_the_repository_setting(md: Path) -> None:
     for cell in cells[1:]:
         for line in re.findall(r"pip install[^\n]*", cell.source):
             assert "git+" not in line or f"git+{REPOSITORY}@{BRANCH}#" in line, (md.name, line)
+
+
+def notebook_maths(md: Path) -> list[dict[str, object]]:
+    nb = nbformat.read(notebooks.notebook_path(md), as_version=4)
+    return [
+        {"tex": tex, "display": display}
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for tex, display in myst.maths(cell.source)
+    ]
+
+
+def test_notebook_maths_needs_no_macro_definition() -> None:
+    """Colab, GitHub and VS Code keep no \\newcommand from one cell to the next:
+    every formula of every notebook typesets with no macro defined."""
+    macros = set(maths_macros())
+    formulas = [f for md in CHAPTERS for f in notebook_maths(md)]
+    assert len(formulas) > 1000, "found too few formulas: is the maths parsing broken?"
+    left = {m for f in formulas for m in re.findall(r"\\([A-Za-z]+)", str(f["tex"]))} & macros
+    assert not left, f"book macros left in the notebooks: {sorted(left)}"
+    prerender_maths.typeset(
+        {"output": "svg", "macros": {}, "pages": [formulas]}
+    )  # TeX errors raise
+
+
+def test_the_check_fails_on_an_undefined_macro() -> None:
+    with pytest.raises(ExtensionError, match="vx"):
+        prerender_maths.typeset(
+            {"output": "svg", "macros": {}, "pages": [[{"tex": r"\vx", "display": False}]]}
+        )
+
+
+def test_expanded_maths_draws_what_the_book_draws() -> None:
+    """Every formula of the chapters, its macros expanded as in the notebooks and
+    typeset without them, draws the glyphs the book's typesetting draws."""
+    macros = maths_macros()
+    book = [
+        {"tex": tex, "display": display}
+        for md in CHAPTERS
+        for tex, display in myst.maths(md.read_text())
+    ]
+    expanded = [{**f, "tex": notebooks.expand_macros(str(f["tex"]), macros)} for f in book]
+    drawn = [
+        prerender_maths.typeset({"output": "svg", "macros": m, "pages": [formulas]})["pages"][0]
+        for m, formulas in ((macros, book), ({}, expanded))
+    ]
+    glyphs = [[re.findall(r'<use data-c="([0-9A-F]+)"', svg) for svg in d["maths"]] for d in drawn]
+    differ = [f["tex"] for f, a, b in zip(book, *glyphs, strict=True) if a != b]
+    assert not differ, f"expanded formulas drawn differently: {differ[:5]}"
