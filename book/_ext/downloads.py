@@ -1,14 +1,26 @@
-"""The download menu of every page: the whole book as one PDF.
+"""The download menu of every page: the chapter's notebook and the whole book.
 
-``book.pdf`` sits at the site root, printed from the built site by
-``python -m tools.build_pdf`` (which ``make html`` runs after the build).
+* **The notebook.** A page's ".ipynb" download is the chapter's Colab
+  notebook (``book/NAME.ipynb``, made by ``make notebooks``: plain Markdown,
+  numbers as on the site) with the outputs of the build's execution, so the
+  notebook a student downloads is the one Colab opens, with results. The
+  theme would offer myst-nb's executed notebook instead, whose Markdown is
+  raw MyST. The two align cell for cell; a Colab notebook whose code differs
+  from the chapter's is an error (run ``make notebooks``).
+* **The book.** ``book.pdf`` at the site root, printed from the built site
+  by ``python -m tools.build_pdf`` (which ``make html`` runs after the build).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import nbformat
 from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 PDF_NAME = "book.pdf"
 
@@ -31,7 +43,42 @@ def add_pdf_download(
             )
 
 
+def with_outputs(colab: Path, executed: Path) -> nbformat.NotebookNode:
+    """The notebook COLAB with the outputs of EXECUTED, cell for cell."""
+    notebook = nbformat.read(colab, as_version=4)
+    run = nbformat.read(executed, as_version=4)
+    shapes = [
+        [(c.cell_type, c.source if c.cell_type == "code" else "") for c in nb.cells]
+        for nb in (notebook, run)
+    ]
+    if shapes[0] != shapes[1]:
+        raise ValueError(f"{colab} does not match its chapter: run `make notebooks`")
+    for cell, done in zip(notebook.cells, run.cells, strict=True):
+        if cell.cell_type == "code":
+            cell.outputs = done.outputs
+            cell.execution_count = done.execution_count
+    return notebook
+
+
+def write_notebook_downloads(app: Sphinx, exception: Exception | None) -> None:
+    """Put each chapter's Colab notebook, with outputs, where the menu links."""
+    if exception is not None or app.builder.format != "html":
+        return
+    sources = Path(app.outdir) / "_sources"
+    for download in sorted(sources.rglob("*.ipynb")):
+        doc = download.relative_to(sources).with_suffix("")
+        colab = Path(app.srcdir) / doc.with_suffix(".ipynb")
+        executed = Path(app.outdir).parent / "jupyter_execute" / doc.with_suffix(".ipynb")
+        try:
+            notebook = with_outputs(colab, executed)
+        except (OSError, ValueError) as error:
+            logger.warning("downloads: %s", error, type="downloads")
+            continue
+        nbformat.write(notebook, download)
+
+
 def setup(app: Sphinx) -> dict[str, bool]:
     # after sphinx-book-theme has built the header buttons (priority 501)
     app.connect("html-page-context", add_pdf_download, priority=600)
+    app.connect("build-finished", write_notebook_downloads)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
