@@ -32,7 +32,7 @@ import jupytext
 import nbformat
 import yaml
 
-from tools import myst
+from tools import myst, package
 from tools.config import REPO_ROOT, maths_macros, repository, site_url, toc_documents
 
 
@@ -55,13 +55,33 @@ def chapter_sources() -> list[Path]:
     return sources
 
 
-INSTALL_LINE = re.compile(r'%pip install --quiet "git\+[^"@#]+@[^"#]+#subdirectory=code"')
+# the Colab install line in a chapter: either form of install_line()
+INSTALL_LINE = re.compile(
+    r'%pip install --quiet "(?:git\+[^"]+|vjpgrad==[^"]+)"'
+    r'(?: \|\| python -m pip install --quiet "git\+[^"]+")?'
+)
 
 
 def install_line() -> str:
-    """The Colab install line for the repository and branch of _config.yml."""
+    """The Colab install line: the release from PyPI when code/ is a released
+    edition (releases.json), else the repository and branch of _config.yml.
+
+    A fork that changes code/ thus installs its own code; a student of a
+    release gets that release, whatever the branch holds today.
+    """
     url, branch = repository()
-    return f'%pip install --quiet "git+{url}@{branch}#subdirectory=code"'
+    released = package.released_version()
+    if released is None:
+        return f'%pip install --quiet "git+{url}@{branch}#subdirectory=code"'
+    return pinned_install_line(released, url)
+
+
+def pinned_install_line(version: str, url: str) -> str:
+    """Install VERSION from PyPI, or else from the repository URL at its tag."""
+    return (
+        f'%pip install --quiet "vjpgrad=={version}" '
+        f'|| python -m pip install --quiet "git+{url}@v{version}#subdirectory=code"'
+    )
 
 
 def sync_install_lines() -> list[Path]:

@@ -1,4 +1,5 @@
-"""vjpgrad as the repository sees it: its version, its sources, its sdist and wheel.
+"""vjpgrad as the repository sees it: its version, its sources, its releases, its
+sdist and wheel.
 
 python -m tools.package OUT     # build the sdist and wheel into OUT, twine-check them
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 from tools.config import REPO_ROOT
 
 CODE_DIR = "code"
+RELEASES = "releases.json"
 
 
 def version(root: Path = REPO_ROOT) -> str:
@@ -52,6 +55,23 @@ def files_hash(files: list[Path], root: Path = REPO_ROOT) -> str:
 def source_hash(root: Path = REPO_ROOT) -> str:
     """SHA-256 of the package's sources (``source_files``)."""
     return files_hash(source_files(root), root)
+
+
+def releases(root: Path = REPO_ROOT) -> list[dict[str, str]]:
+    """The released editions, oldest first: version, date, sources_sha256."""
+    listed: list[dict[str, str]] = json.loads((root / RELEASES).read_text())["releases"]
+    return listed
+
+
+def released_version(root: Path = REPO_ROOT) -> str | None:
+    """The package's version when code/ is exactly a release of releases.json
+    (same version, same sources), else None: between releases, or in a fork
+    that changed code/."""
+    current, sources = version(root), source_hash(root)
+    for release in releases(root):
+        if release["version"] == current and release["sources_sha256"] == sources:
+            return current
+    return None
 
 
 def build(out: Path) -> str:

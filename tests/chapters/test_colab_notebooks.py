@@ -17,14 +17,28 @@ import nbformat
 import pytest
 from sphinx.errors import ExtensionError
 
+import vjpgrad
 from book._ext import prerender_maths
-from tools import myst, notebooks
+from tools import myst, notebooks, package
 from tools.config import REPO_ROOT, book_config, maths_macros, repository
 
 CONFIG = book_config()
 REPOSITORY, BRANCH = repository()
 CHAPTERS = notebooks.chapter_sources()
 CHAPTER_IDS = [md.stem for md in CHAPTERS]
+
+
+def expected_install_line() -> str:
+    """While code/ is a released edition (releases.json), the release from PyPI,
+    falling back to the repository at its tag; otherwise the repository and
+    branch of _config.yml."""
+    released = package.released_version()
+    if released is None:
+        return f'%pip install --quiet "git+{REPOSITORY}@{BRANCH}#subdirectory=code"'
+    return (
+        f'%pip install --quiet "vjpgrad=={released}" '
+        f'|| python -m pip install --quiet "git+{REPOSITORY}@v{released}#subdirectory=code"'
+    )
 
 
 def setup_cell_source() -> str:
@@ -34,8 +48,13 @@ def setup_cell_source() -> str:
         "try:\n"
         "    import vjpgrad\n"
         "except ImportError:\n"
-        f'    %pip install --quiet "git+{REPOSITORY}@{BRANCH}#subdirectory=code"'
+        f"    {expected_install_line()}"
     )
+
+
+def test_the_version_is_the_packages_own() -> None:
+    """The version the install line may pin is the one the package reports."""
+    assert package.version() == vjpgrad.__version__
 
 
 def code_cells(nb: nbformat.NotebookNode) -> list:

@@ -7,6 +7,7 @@ builds the package, so the build must print no warning.
 
 from __future__ import annotations
 
+import json
 import re
 import tarfile
 import tomllib
@@ -78,3 +79,31 @@ def test_the_version_reader_takes_the_string_from_the_source(tmp_path: Path) -> 
     init.write_text("__all__ = []\n")
     with pytest.raises(ValueError, match="no __version__"):
         package.version(tmp_path)
+
+
+def fake_repository(root: Path, version: str, releases: list[dict[str, str]]) -> Path:
+    (root / "code" / "vjpgrad").mkdir(parents=True)
+    (root / "code" / "pyproject.toml").write_text("[project]\n")
+    (root / "code" / "vjpgrad" / "__init__.py").write_text(f'__version__ = "{version}"\n')
+    (root / "releases.json").write_text(json.dumps({"releases": releases}))
+    return root
+
+
+def test_a_listed_release_with_the_same_sources_is_released(tmp_path: Path) -> None:
+    root = fake_repository(tmp_path, "0.2.0", [])
+    assert package.released_version(root) is None  # nothing released yet
+    record = {"version": "0.2.0", "date": "2027-01-10", "sources_sha256": package.source_hash(root)}
+    (root / "releases.json").write_text(json.dumps({"releases": [record]}))
+    assert package.released_version(root) == "0.2.0"
+
+
+def test_changed_sources_or_another_version_are_not_released(tmp_path: Path) -> None:
+    root = fake_repository(tmp_path, "0.2.0", [])
+    record = {"version": "0.2.0", "date": "2027-01-10", "sources_sha256": package.source_hash(root)}
+    (root / "releases.json").write_text(json.dumps({"releases": [record]}))
+    # a fork (or the next change on main) edits the code but not the version
+    (root / "code" / "vjpgrad" / "tensor.py").write_text("x = 1\n")
+    assert package.released_version(root) is None
+    (root / "code" / "vjpgrad" / "tensor.py").unlink()
+    (root / "code" / "vjpgrad" / "__init__.py").write_text('__version__ = "0.3.0.dev0"\n')
+    assert package.released_version(root) is None
