@@ -14,8 +14,10 @@ BIN         := $(VENV)/bin
 JB_FLAGS    := --warningiserror --nitpick --keep-going
 # the built site, for the tests that check it (tools/config.py html_dir)
 SITE_ENV    := SITE_HTML_DIR=$(abspath $(BUILDDIR))/html
+# the release assets, built from the site (tools/release.py)
+RELEASE     := $(BUILDDIR)/release
 
-.PHONY: html test lint linkcheck setup system-tools clean constraints notebooks labels
+.PHONY: html test lint linkcheck release setup system-tools clean constraints notebooks labels
 
 html: setup
 	@$(BIN)/python -m tools.invalidate_stale_cache $(BUILDDIR)
@@ -25,7 +27,7 @@ html: setup
 # The tests in the order of what they need (README, "Tests"), after `make lint`:
 #   1. the sources only (seconds): the package, the chapters, the tooling, the workflows
 #   2. execution: tiny books built, every chapter's notebook run in a Colab-like runtime
-#   3. a clean build of the book, then the built site
+#   3. a clean build of the book and the release assets, then the built site
 #   4. the built site in Chromium
 # The clean build keeps only the notebook execution cache (jupyter-cache
 # re-executes a chapter whose code changed; tools/invalidate_stale_cache.py
@@ -39,6 +41,7 @@ test: setup lint $(VENV)/.actionlint-tried $(VENV)/.torch-installed
 	mkdir -p $(BUILDDIR)
 	find $(BUILDDIR) -mindepth 1 -maxdepth 1 ! -name .jupyter_cache ! -name .code-hash -exec rm -rf {} +
 	$(BIN)/python -m tools.site_figures --build-dir $(BUILDDIR) --time cold -- $(MAKE) --no-print-directory html
+	$(BIN)/python -m tools.release assets $(RELEASE) $(BUILDDIR)/html
 	$(SITE_ENV) $(BIN)/python -m pytest tests/site
 	$(SITE_ENV) $(BIN)/python -m pytest tests/browser
 	$(BIN)/python -m tools.site_figures --build-dir $(BUILDDIR) --time rebuild -- $(MAKE) --no-print-directory html
@@ -96,6 +99,12 @@ notebooks: $(VENV)/.installed
 # removed: see README "Labels are permanent".
 labels: html
 	$(BIN)/python -m tools.labels_manifest --write $(BUILDDIR)/html
+
+# The release assets into $(RELEASE): vjpgrad's sdist and wheel (twine-checked),
+# book.pdf, the site as a zip that opens from disk, the notebooks as a zip. The
+# release workflow runs it after `make test`; here it is the dry run of a release.
+release: html
+	$(BIN)/python -m tools.release assets $(RELEASE) $(BUILDDIR)/html
 
 # Every external link of the book, checked by Sphinx's linkcheck builder (needs
 # the network; CI runs it weekly, .github/workflows/links.yml). It builds in

@@ -408,6 +408,12 @@ def main() -> int:
         if problems:
             print("run `make notebooks` and commit book/*.ipynb", file=sys.stderr)
         return 1 if problems else 0
+    write_notebooks()
+    return 0
+
+
+def write_notebooks() -> None:
+    """Point the chapters' install lines at install_line(), write every notebook."""
     for md in sync_install_lines():
         print(f"pointed the Colab install line of {md.relative_to(REPO_ROOT)} at {install_line()}")
     for md in chapter_sources():
@@ -416,7 +422,6 @@ def main() -> int:
         if not ipynb.is_file() or ipynb.read_text(encoding="utf-8") != text:
             ipynb.write_text(text, encoding="utf-8")
             print(f"wrote {ipynb.relative_to(REPO_ROOT)}")
-    return 0
 
 
 if __name__ == "__main__":

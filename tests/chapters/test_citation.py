@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tools import package
 from tools.config import REPO_ROOT
 
 CFFCONVERT = "cffconvert==2.0.0"
@@ -86,3 +87,25 @@ def test_how_to_cite_has_bibtex_for_the_book() -> None:
     assert re.search(r"```bibtex\s*\n@book\{", text), "no BibTeX entry for the book"
     assert f"title     = {{{CFF['title']}}}" in text, "BibTeX title differs from CITATION.cff"
     assert f"url       = {{{SITE}}}" in text, "BibTeX url differs from CITATION.cff"
+
+
+def test_the_citation_names_an_edition() -> None:
+    """CITATION.cff carries the edition's version and date; it is the latest release."""
+    assert re.fullmatch(r"\d+\.\d+\.\d+", str(CFF["version"])), CFF.get("version")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(CFF["date-released"]))
+    assert CFF["preferred-citation"]["year"] == int(str(CFF["date-released"])[:4])
+    released = package.releases()
+    if released:
+        latest = released[-1]
+        assert (str(CFF["version"]), str(CFF["date-released"])) == (
+            latest["version"],
+            latest["date"],
+        ), "CITATION.cff does not name the latest release of releases.json"
+
+
+def test_how_to_cite_shows_how_to_cite_the_edition() -> None:
+    text = HOW_TO_CITE.read_text()
+    assert f"  version   = {{{CFF['version']}}}," in text, "the edition's version differs"
+    assert f"  date      = {{{CFF['date-released']}}}," in text, "the edition's date differs"
+    years = set(re.findall(r"^  year      = \{(\d{4})\},$", text, re.M))
+    assert years == {str(CFF["date-released"])[:4]}, years
