@@ -6,7 +6,8 @@
   notebook a student downloads is the one Colab opens, with results. The
   theme would offer myst-nb's executed notebook instead, whose Markdown is
   raw MyST. The two align cell for cell; a Colab notebook whose code differs
-  from the chapter's is an error (run ``make notebooks``).
+  from the chapter's is an error (run ``make notebooks``); a chapter with no
+  Colab notebook yet keeps the theme's download.
 * **The book.** ``book.pdf`` at the site root, printed from the built site
   by ``python -m tools.build_pdf`` (which ``make html`` runs after the build).
 """
@@ -69,6 +70,9 @@ def write_notebook_downloads(app: Sphinx, exception: Exception | None) -> None:
         doc = download.relative_to(sources).with_suffix("")
         colab = Path(app.srcdir) / doc.with_suffix(".ipynb")
         executed = Path(app.outdir).parent / "jupyter_execute" / doc.with_suffix(".ipynb")
+        if not colab.is_file():  # a chapter with no Colab notebook yet keeps the theme's
+            logger.info("downloads: no %s (make notebooks)", colab.name)
+            continue
         try:
             notebook = with_outputs(colab, executed)
         except (OSError, ValueError) as error:

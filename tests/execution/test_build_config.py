@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import yaml
 
 from tools.config import REPO_ROOT
@@ -76,3 +77,29 @@ def test_a_passing_cell_builds(tmp_path: Path) -> None:
     result = build(root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "42" in (root / "_build" / "html" / "book" / "tiny.html").read_text()
+
+
+def colab_notebook(root: Path, code: str) -> None:
+    """book/tiny.ipynb, the tiny chapter's Colab notebook, with CODE as its cell."""
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# A tiny chapter"), nbformat.v4.new_code_cell(code)]
+    )
+    nbformat.write(notebook, root / "book" / "tiny.ipynb")
+
+
+def test_the_notebook_download_is_the_colab_notebook_with_outputs(tmp_path: Path) -> None:
+    root = make_tiny_book(tmp_path, "print(6 * 7)")
+    colab_notebook(root, "print(6 * 7)")
+    result = build(root)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    download = nbformat.read(root / "_build/html/_sources/book/tiny.ipynb", as_version=4)
+    assert download.cells[0].source == "# A tiny chapter"  # the Colab notebook's Markdown
+    assert "42" in download.cells[1].outputs[0]["text"]  # with the build's output
+
+
+def test_a_stale_colab_notebook_fails_the_build(tmp_path: Path) -> None:
+    root = make_tiny_book(tmp_path, "print(6 * 7)")
+    colab_notebook(root, "print(6 * 9)")  # the chapter changed, `make notebooks` not run
+    result = build(root)
+    assert result.returncode != 0, "a Colab notebook unlike its chapter was offered"
+    assert "make notebooks" in result.stdout + result.stderr
