@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 import yaml
 
@@ -80,10 +81,11 @@ def test_a_passing_cell_builds(tmp_path: Path) -> None:
 
 
 def colab_notebook(root: Path, code: str) -> None:
-    """book/tiny.ipynb, the tiny chapter's Colab notebook, with CODE as its cell."""
-    notebook = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell("# A tiny chapter"), nbformat.v4.new_code_cell(code)]
-    )
+    """book/tiny.ipynb, the tiny chapter's notebook as jupytext reads it (as
+    `make notebooks` starts), with CODE as its code cell."""
+    notebook = jupytext.read(root / "book" / "tiny.md", fmt="md:myst")
+    (cell,) = [c for c in notebook.cells if c.cell_type == "code"]
+    cell.source = code
     nbformat.write(notebook, root / "book" / "tiny.ipynb")
 
 
