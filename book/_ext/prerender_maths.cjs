@@ -1,6 +1,6 @@
 // Typeset TeX with MathJax 3 (npm's mathjax-full, pinned in package.json) in
 // Node, so that no browser has to. Used by book/_ext/prerender_maths.py (the
-// site, SVG output) and scripts/build_pdf.py (the PDF, CHTML output, whose
+// site, SVG output) and tools/build_pdf.py (the PDF, CHTML output, whose
 // web-font glyphs stay text in the PDF).
 //
 // Reads JSON on stdin:

@@ -2,10 +2,10 @@
 
 Sphinx writes each formula as TeX (``<span class="math ...">\\(x^2\\)</span>``,
 ``<div class="math ...">\\[ ... \\]</div>``) for MathJax to typeset in the
-reader's browser, which took seconds per chapter. Instead, once the HTML build
-has finished, this extension sends the TeX of every page that still has any
-to MathJax 3 in Node (``prerender_maths.cjs``, npm's ``mathjax-full``) and
-writes the result into the page, in place of the TeX:
+reader's browser. Once the HTML build has finished, this extension sends the
+TeX of every page that still has any to MathJax 3 in Node
+(``prerender_maths.cjs``, npm's ``mathjax-full``) and writes the result into
+the page, in place of the TeX:
 
 * SVG output (glyphs drawn from one hidden ``<svg>`` of glyph definitions per
   page: no web fonts, nothing to wait for), sized in ``ex`` of the text around
@@ -29,6 +29,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
@@ -44,7 +45,9 @@ MATH_ELEMENT = re.compile(
 )
 INLINE = re.compile(r"\\\((.*)\\\)", re.S)
 # a display formula: the equation number (if any), then \[TeX\] or a bare environment
-DISPLAY = re.compile(r"(\s*(?:<span class=\"eqno\">.*?</span>)?)(?:\\\[(.*)\\\]|(\\begin\{.*\}))(\s*)", re.S)
+DISPLAY = re.compile(
+    r"(\s*(?:<span class=\"eqno\">.*?</span>)?)(?:\\\[(.*)\\\]|(\\begin\{.*\}))(\s*)", re.S
+)
 BODY_TAG = re.compile(r"<body[^>]*>")
 # The hidden MathML copy of each formula serves screen readers only; the
 # browser need not lay it out while it is off screen (it stays in the
@@ -55,7 +58,11 @@ mjx-assistive-mml { content-visibility: auto; contain-intrinsic-size: 1px 1px; }
 """
 
 
-def formulas(page: str) -> list[tuple[re.Match, str, bool]]:
+# a formula on a page: (its element's match, its TeX, display?)
+Formula = tuple[re.Match[str], str, bool]
+
+
+def formulas(page: str) -> list[Formula]:
     """(element match, TeX, display?) for each formula still in TeX on PAGE."""
     found = []
     for element in MATH_ELEMENT.finditer(page):
@@ -78,8 +85,12 @@ def typeset(request: dict) -> dict:
     """Run the Node renderer on REQUEST (see prerender_maths.cjs)."""
     try:
         result = subprocess.run(
-            ["node", str(RENDERER)], input=json.dumps(request), capture_output=True,
-            text=True, check=False, timeout=600,
+            ["node", str(RENDERER)],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
         )
     except OSError as error:
         raise ExtensionError(f"prerender_maths: cannot run node: {error}") from error
@@ -91,17 +102,18 @@ def typeset(request: dict) -> dict:
     return json.loads(result.stdout)
 
 
-def rendered_page(page: str, found: list, rendered: dict) -> str:
+def rendered_page(page: str, found: list[Formula], rendered: dict[str, Any]) -> str:
     """PAGE with each formula of FOUND replaced by its typeset HTML."""
     pieces, position = [], 0
-    for (element, _tex, display), maths in zip(found, rendered["maths"]):
+    for (element, _tex, display), maths in zip(found, rendered["maths"], strict=True):
         content = element.group(3)
         if display:  # keep the equation number and its permalink
             parts = DISPLAY.fullmatch(content)
+            assert parts is not None  # formulas() matched it
             content = parts.group(1) + maths + parts.group(4)
         else:
             content = maths
-        pieces += [page[position:element.start(3)], content]
+        pieces += [page[position : element.start(3)], content]
         position = element.end(3)
     pieces.append(page[position:])
     page = "".join(pieces)
@@ -121,28 +133,33 @@ def prerender(app: Sphinx, exception: Exception | None) -> None:
     if not todo and stylesheet.is_file():
         return
     macros = (app.config.mathjax3_config or {}).get("tex", {}).get("macros", {})
-    result = typeset({
-        "output": "svg",
-        "macros": macros,
-        "pages": [[{"tex": tex, "display": display} for _, tex, display in found]
-                  for _, _, found in todo],
-    })
-    for (path, page, found), rendered in zip(todo, result["pages"]):
+    result = typeset(
+        {
+            "output": "svg",
+            "macros": macros,
+            "pages": [
+                [{"tex": tex, "display": display} for _, tex, display in found]
+                for _, _, found in todo
+            ],
+        }
+    )
+    for (path, page, found), rendered in zip(todo, result["pages"], strict=True):
         path.write_text(rendered_page(page, found, rendered), encoding="utf-8")
     stylesheet.write_text(result["stylesheet"] + EXTRA_CSS, encoding="utf-8")
     count = sum(len(found) for _, _, found in todo)
     logger.info("prerender_maths: typeset %d formulas on %d pages", count, len(todo))
 
 
-def drop_mathjax_scripts(app: Sphinx, pagename: str, templatename: str, context: dict,
-                         doctree) -> None:
+def drop_mathjax_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
     """Remove the MathJax configuration and script that sphinx.ext.mathjax adds."""
     scripts = context.get("script_files")
     if not scripts:
         return
     mathjax_files = {app.config.mathjax_path, f"_static/{app.config.mathjax_path}"}
 
-    def is_mathjax(script) -> bool:
+    def is_mathjax(script: Any) -> bool:
         filename = getattr(script, "filename", script) or ""
         body = str(getattr(script, "attributes", {}).get("body", ""))
         return str(filename) in mathjax_files or body.startswith("window.MathJax")

@@ -27,12 +27,12 @@ from collections import deque
 from pathlib import Path
 
 import pytest
-import site_browser
 from bs4 import BeautifulSoup
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tools import site_visit
+from tools.config import REPO_ROOT
 
-PAGES = site_browser.html_pages() or ["index.html"]  # no build: the fixtures say so
+PAGES = site_visit.html_pages() or ["index.html"]  # no build: the fixtures say so
 VARIANTS = {
     "desktop-light": (1280, "light"),
     "desktop-dark": (1280, "dark"),
@@ -105,15 +105,18 @@ AXE_JS = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map((n) => n.target.join(' ') + (n.failureSummary ? ' -- ' + n.failureSummary.split('\\n').slice(1).join(' ').trim() : '')),
+    nodes: v.nodes.map((n) => n.target.join(' ') + (n.failureSummary
+        ? ' -- ' + n.failureSummary.split('\\n').slice(1).join(' ').trim() : '')),
   }));
 }"""
 
 LINKS_JS = """() => [...document.querySelectorAll('a[href], link[href][rel~="prev"], '
-                    + 'link[href][rel~="next"], link[href][rel~="index"], link[href][rel~="search"]')]
+                    + 'link[href][rel~="next"], link[href][rel~="index"], '
+                    + 'link[href][rel~="search"]')]
   .map((el) => el.href)"""
 
-IDS_JS = """() => [...document.querySelectorAll('[id], a[name]')].map((el) => el.id || el.getAttribute('name'))"""
+IDS_JS = """() => [...document.querySelectorAll('[id], a[name]')]
+  .map((el) => el.id || el.getAttribute('name'))"""
 
 
 def page_slug(path: str) -> str:
@@ -132,8 +135,8 @@ def axe_report(violations: list[dict]) -> list[str]:
 
 def test_redirect_pages_are_valid_pages(html_dir):
     """A redirect (the site root) is a page too: language, title, a link to follow."""
-    for path in site_browser.html_pages(html_dir):
-        if target := site_browser.redirect_target(html_dir, path):
+    for path in site_visit.html_pages(html_dir):
+        if target := site_visit.redirect_target(html_dir, path):
             soup = BeautifulSoup((html_dir / path).read_text(), "html.parser")
             assert soup.html and soup.html.get("lang"), f"{path}: no <html lang>"
             assert soup.title and soup.title.string.strip(), f"{path}: no <title>"
@@ -145,8 +148,9 @@ def test_redirect_pages_are_valid_pages(html_dir):
 @pytest.mark.parametrize("path", PAGES)
 def test_page_in_browser(browser, base_url, html_dir, screenshot_dir, path, variant):
     width, scheme = VARIANTS[variant]
-    with site_browser.open_page(browser, base_url, path, width=width, color_scheme=scheme,
-                                html_dir=html_dir) as (page, visit):
+    with site_visit.open_page(
+        browser, base_url, path, width=width, color_scheme=scheme, site=html_dir
+    ) as (page, visit):
         problems = visit.problems()
 
         theme = page.evaluate("() => document.documentElement.dataset.theme || null")
@@ -157,13 +161,13 @@ def test_page_in_browser(browser, base_url, html_dir, screenshot_dir, path, vari
         text = page.evaluate(TEXT_WITHOUT_CODE_JS)
         for raw in ("$$", "\\(", "\\["):
             for match in re.finditer(re.escape(raw), text):
-                context = text[max(0, match.start() - 40): match.end() + 40].replace("\n", " ")
+                context = text[max(0, match.start() - 40) : match.end() + 40].replace("\n", " ")
                 problems.append(f"raw TeX {raw!r} left in the text: ...{context}...")
 
         problems += [f"image not shown: {i}" for i in page.evaluate(IMAGES_JS)]
         problems += [f"icon not drawn: {i}" for i in page.evaluate(ICONS_JS)]
 
-        page.add_script_tag(path=str(site_browser.AXE_JS))
+        page.add_script_tag(path=str(site_visit.AXE_JS))
         problems += axe_report(page.evaluate(AXE_JS))
 
         page.screenshot(path=screenshot_dir / f"{page_slug(path)}--{variant}.png", full_page=True)
@@ -184,7 +188,7 @@ class TargetCache:
 
     def page_ids(self, url: str) -> set[str] | None:
         if url not in self.ids:
-            relative = url[len(self.base_url):]
+            relative = url[len(self.base_url) :]
             if not (self.html_dir / urllib.parse.unquote(relative)).is_file():
                 self.ids[url] = None
             else:
@@ -206,8 +210,12 @@ class TargetCache:
 def link_page(browser, base_url):
     """One tab for reading links and ids (the full checks are in test_page_in_browser)."""
     context = browser.new_context(service_workers="block")
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-                  else route.abort())
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(base_url) else route.abort()
+        ),
+    )
     yield context.new_page()
     context.close()
 
@@ -220,9 +228,11 @@ def targets(link_page, base_url, html_dir) -> TargetCache:
 @pytest.mark.parametrize("path", PAGES)
 def test_internal_links_and_anchors_resolve(link_page, base_url, html_dir, targets, path):
     problems = []
-    if target := site_browser.redirect_target(html_dir, path):
+    if target := site_visit.redirect_target(html_dir, path):
         landing = urllib.parse.urljoin(base_url + path, target)
-        assert targets.page_ids(landing.split("#")[0]) is not None, f"{path} redirects to {landing}: no such page"
+        assert targets.page_ids(landing.split("#")[0]) is not None, (
+            f"{path} redirects to {landing}: no such page"
+        )
         return
     link_page.goto(base_url + path, wait_until="load")
     here = link_page.url.split("#")[0]
@@ -278,7 +288,7 @@ def test_every_page_is_reachable_from_the_index(html_dir):
         for target in links_in(html_dir, queue.popleft()) - reached:
             reached.add(target)
             queue.append(target)
-    pages = set(site_browser.html_pages(html_dir))
+    pages = set(site_visit.html_pages(html_dir))
     unreachable = sorted(pages - reached - set(UNLINKED))
     stale = sorted(p for p in UNLINKED if p not in pages or p in reached)
     assert not unreachable, f"pages that no link reaches from index.html: {unreachable}"
@@ -290,7 +300,9 @@ def cited_anchors() -> list[tuple[str, str]]:
     labels = json.loads((REPO_ROOT / "book" / "labels.json").read_text())["labels"].values()
     picked = []
     for page in ("book/probability.html", "book/vjp.html", "book/autograd.html"):
-        on_page = [label for label in labels if label["page"] == page and label["type"] != "section"]
+        on_page = [
+            label for label in labels if label["page"] == page and label["type"] != "section"
+        ]
         picked += [(page, on_page[i]["anchor"]) for i in (0, len(on_page) // 2, -1)]
     return picked
 
@@ -300,30 +312,34 @@ def cited_anchors() -> list[tuple[str, str]]:
 def test_a_permalink_opens_at_its_target(browser, base_url, html_dir, path, anchor, width):
     """A cited #label opens with the result on screen (at the top, unless the page ends
     first), and stays put when the reader scrolls back and forth."""
-    with site_browser.open_page(browser, base_url, f"{path}#{anchor}", width=width,
-                                html_dir=html_dir) as (page, visit):
+    with site_visit.open_page(
+        browser, base_url, f"{path}#{anchor}", width=width, site=html_dir
+    ) as (page, visit):
         page.wait_for_timeout(300)
         top = page.evaluate(TARGET_TOP_JS, anchor)
-        up = page.evaluate("() => { const dy = Math.min(2000, window.scrollY); "
-                           "window.scrollBy(0, -dy); return dy; }")  # read what comes before...
+        up = page.evaluate(
+            "() => { const dy = Math.min(2000, window.scrollY); "
+            "window.scrollBy(0, -dy); return dy; }"
+        )  # read what comes before...
         page.wait_for_timeout(300)
         page.evaluate("(dy) => window.scrollBy(0, dy)", up)  # ...and come back
         page.wait_for_timeout(300)
         back = page.evaluate(TARGET_TOP_JS, anchor)
         height = page.evaluate("() => window.innerHeight")
-        at_end = page.evaluate("() => window.scrollY + window.innerHeight "
-                               ">= document.documentElement.scrollHeight - 1")
+        at_end = page.evaluate(
+            "() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 1"
+        )
     assert top is not None, f"{path}: no element #{anchor}"
-    assert 0 <= top < (height if at_end else height / 2), \
+    assert 0 <= top < (height if at_end else height / 2), (
         f"{path}#{anchor} opens with its target at y={top:.0f} of {height}"
+    )
     assert abs(back - top) < 2, f"{path}#{anchor}: the target moved from y={top:.0f} to {back:.0f}"
 
 
 def test_search_from_a_chapter_finds_the_chapter(browser, base_url, html_dir):
     """A reader on one chapter presses Ctrl+K, searches, and gets a link to the
     chapter that holds the term (Sphinx's search runs on the search page only)."""
-    with site_browser.open_page(browser, base_url, "book/vjp.html",
-                                html_dir=html_dir) as (page, visit):
+    with site_visit.open_page(browser, base_url, "book/vjp.html", site=html_dir) as (page, visit):
         page.keyboard.press("Control+k")
         field = page.locator("#pst-search-dialog input[type=search]")
         field.wait_for(state="visible", timeout=5000)
@@ -334,6 +350,7 @@ def test_search_from_a_chapter_finds_the_chapter(browser, base_url, html_dir):
         results.first.wait_for(timeout=15000)
         hrefs = results.evaluate_all("links => links.map((a) => a.getAttribute('href'))")
         problems = visit.problems()
-    assert any(h.split("#")[0] == "book/probability.html" for h in hrefs), \
+    assert any(h.split("#")[0] == "book/probability.html" for h in hrefs), (
         f"searching 'Bayes theorem' does not find the probability chapter: {hrefs}"
+    )
     assert not problems, "\n".join(problems)

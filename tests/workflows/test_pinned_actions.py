@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-WORKFLOWS = sorted((Path(__file__).resolve().parents[2] / ".github" / "workflows").glob("*.y*ml"))
+from tools.config import REPO_ROOT
+
+WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.y*ml"))
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$", re.MULTILINE)
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 TAG_COMMENT = re.compile(r"^\s+#\s*v\d+(\.\d+)*\s*$")
@@ -45,3 +47,38 @@ def test_every_action_is_pinned_to_a_commit(workflow: Path) -> None:
     assert not unpinned(text), f"{workflow.name}: actions not pinned to a commit:\n" + "\n".join(
         unpinned(text)
     )
+
+
+# The first major release of each action that runs on Node 24 (read from each
+# action's action.yml, `runs.using`); GitHub retires Node 20 on its runners.
+NODE24_SINCE = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "actions/cache": 5,
+    "actions/upload-artifact": 6,
+    "actions/download-artifact": 7,
+    "actions/upload-pages-artifact": 5,  # composite: upload-artifact v7 inside
+    "actions/deploy-pages": 5,
+    "actions/configure-pages": 6,
+}
+VERSIONED = re.compile(r"uses:\s*(?P<action>[\w.-]+/[\w.-]+)@[0-9a-f]{40}\s+#\s*v(?P<major>\d+)")
+
+
+def node20_actions(text: str) -> list[str]:
+    """The `uses:` lines of a workflow naming a release older than its first Node 24 one."""
+    return [
+        match.group(0)
+        for match in VERSIONED.finditer(text)
+        if int(match["major"]) < NODE24_SINCE.get(match["action"], 0)
+    ]
+
+
+def test_the_node_check_tells_old_from_current() -> None:
+    old = "- uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2\n"
+    new = "- uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1\n"
+    assert node20_actions(old) and not node20_actions(new)
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.name)
+def test_every_action_runs_on_node_24(workflow: Path) -> None:
+    assert not node20_actions(workflow.read_text()), node20_actions(workflow.read_text())
