@@ -65,8 +65,9 @@ def mlp_params(sizes: tuple[int, ...], seed: int = 0) -> Params:
     return params
 
 
-def _numpy_backprop(params: Params, X: np.ndarray, h: np.ndarray,
-                    a: np.ndarray, dout: np.ndarray) -> None:
+def _numpy_backprop(
+    params: Params, X: np.ndarray, h: np.ndarray, a: np.ndarray, dout: np.ndarray
+) -> None:
     """The hand-written backward pass from d(loss)/d(output), then the SGD step."""
     W1, b1, W2, b2 = params
     dh = (dout @ W2.T) * (h > 0)
@@ -139,8 +140,7 @@ def _autograd_mse(params: Params, X: np.ndarray, t: np.ndarray) -> Any:
     return anp.mean(r * r)
 
 
-_AUTOGRAD_GRADS = {"xent": autograd.grad(_autograd_xent),
-                   "mse": autograd.grad(_autograd_mse)}
+_AUTOGRAD_GRADS = {"xent": autograd.grad(_autograd_xent), "mse": autograd.grad(_autograd_mse)}
 
 
 def autograd_step(kind: str, params: Params, X: np.ndarray, target: np.ndarray) -> None:
@@ -148,8 +148,9 @@ def autograd_step(kind: str, params: Params, X: np.ndarray, target: np.ndarray) 
         p -= LR * g
 
 
-def torch_step(kind: str, params: list[torch.Tensor], X: torch.Tensor,
-               target: torch.Tensor) -> float:
+def torch_step(
+    kind: str, params: list[torch.Tensor], X: torch.Tensor, target: torch.Tensor
+) -> float:
     W1, b1, W2, b2 = params
     out = torch.relu(X @ W1 + b1) @ W2 + b2
     if kind == "xent":
@@ -217,8 +218,9 @@ def scalar_data(n: int = 20, seed: int = 3) -> tuple[list[list[float]], list[flo
     return X.tolist(), np.sin(X.sum(axis=1)).tolist()
 
 
-def scalar_forward(params: list[list[list[Any]]], X: list[list[float]],
-                   t: list[float], tanh: Callable[[Any], Any]) -> Any:
+def scalar_forward(
+    params: list[list[list[Any]]], X: list[list[float]], t: list[float], tanh: Callable[[Any], Any]
+) -> Any:
     """Mean squared error of a 2-16-16-1 tanh network written one scalar at a time.
 
     ``params`` holds, per layer, one row [w_1, ..., w_k, b] per neuron; the same
@@ -237,12 +239,15 @@ def scalar_forward(params: list[list[list[Any]]], X: list[list[float]],
 def scalar_params(seed: int = 4) -> list[list[list[float]]]:
     rng = np.random.default_rng(seed)
     sizes = (2, 16, 16, 1)
-    return [[list(rng.uniform(-1.0, 1.0, fan_in + 1)) for _ in range(fan_out)]
-            for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+    return [
+        [list(rng.uniform(-1.0, 1.0, fan_in + 1)) for _ in range(fan_out)]
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
+    ]
 
 
-def scalar_by_hand(params: list[list[list[float]]], X: list[list[float]],
-                   t: list[float]) -> list[list[list[float]]]:
+def scalar_by_hand(
+    params: list[list[list[float]]], X: list[list[float]], t: list[float]
+) -> list[list[list[float]]]:
     """The gradient of scalar_forward, backpropagated by hand in Python floats."""
     grads = [[[0.0] * len(neuron) for neuron in layer] for layer in params]
     for x, target in zip(X, t):
@@ -259,29 +264,37 @@ def scalar_by_hand(params: list[list[list[float]]], X: list[list[float]],
                     row[i] += delta[j] * ai
                 row[-1] += delta[j]
             if k:
-                back = [sum(delta[j] * params[k][j][i] for j in range(len(delta)))
-                        for i in range(len(inputs))]
+                back = [
+                    sum(delta[j] * params[k][j][i] for j in range(len(delta)))
+                    for i in range(len(inputs))
+                ]
                 delta = [b * (1.0 - ai * ai) for b, ai in zip(back, inputs)]
     return grads
 
 
-def scalar_vjpgrad(params: list[list[list[float]]], X: list[list[float]],
-                   t: list[float]) -> list[list[list[float]]]:
+def scalar_vjpgrad(
+    params: list[list[list[float]]], X: list[list[float]], t: list[float]
+) -> list[list[list[float]]]:
     tensors = [[[Tensor(w) for w in neuron] for neuron in layer] for layer in params]
     scalar_forward(tensors, X, t, Tensor.tanh).backward()
     return [[[float(w.grad) for w in neuron] for neuron in layer] for layer in tensors]
 
 
-def scalar_torch(params: list[list[list[float]]], X: list[list[float]],
-                 t: list[float]) -> list[list[list[float]]]:
-    tensors = [[[torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in neuron]
-                for neuron in layer] for layer in params]
+def scalar_torch(
+    params: list[list[list[float]]], X: list[list[float]], t: list[float]
+) -> list[list[list[float]]]:
+    tensors = [
+        [
+            [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in neuron]
+            for neuron in layer
+        ]
+        for layer in params
+    ]
     scalar_forward(tensors, X, t, torch.tanh).backward()
     return [[[w.grad.item() for w in neuron] for neuron in layer] for layer in tensors]
 
 
-def scalar_autograd(params: list[list[list[float]]], X: list[list[float]],
-                    t: list[float]) -> Any:
+def scalar_autograd(params: list[list[list[float]]], X: list[list[float]], t: list[float]) -> Any:
     return autograd.grad(lambda p: scalar_forward(p, X, t, anp.tanh))(params)
 
 
@@ -295,15 +308,16 @@ def _timed(fn: Callable[[], Any], clock: Callable[[], float]) -> float:
     return clock() - start
 
 
-def compare(runs: dict[str, Callable[[], Any]], rounds: int,
-            clock: Callable[[], float]) -> dict[str, float]:
+def compare(
+    runs: dict[str, Callable[[], Any]], rounds: int, clock: Callable[[], float]
+) -> dict[str, float]:
     """Median time of each function over interleaved rounds, after one warm-up call."""
     for fn in runs.values():
         fn()
     times: dict[str, list[float]] = {name: [] for name in runs}
     names = list(runs)
     for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             times[name].append(_timed(runs[name], clock))
     return {name: statistics.median(ts) for name, ts in times.items()}
 
@@ -335,28 +349,39 @@ class Row:
         return self.ratio <= self.limit
 
 
-COLUMNS = {"numpy": "NumPy by hand", "vjpgrad": "vjpgrad", "autograd": "HIPS autograd",
-           "torch": "PyTorch CPU"}
+COLUMNS = {
+    "numpy": "NumPy by hand",
+    "vjpgrad": "vjpgrad",
+    "autograd": "HIPS autograd",
+    "torch": "PyTorch CPU",
+}
 
 
 def against_numpy(name: str, unit: str, figures: dict[str, float], limit: float) -> Row:
-    return Row(name, unit, figures, f"<= {limit:.2f}x NumPy",
-               figures["vjpgrad"] / figures["numpy"], limit)
+    return Row(
+        name, unit, figures, f"<= {limit:.2f}x NumPy", figures["vjpgrad"] / figures["numpy"], limit
+    )
 
 
-def against_libraries(name: str, unit: str, figures: dict[str, float],
-                      limit: float = 0.75) -> Row:
+def against_libraries(name: str, unit: str, figures: dict[str, float], limit: float = 0.75) -> Row:
     fastest = min(figures["autograd"], figures["torch"])
-    return Row(name, unit, figures, f"<= {limit:.2f}x min(HIPS, PyTorch)",
-               figures["vjpgrad"] / fastest, limit)
+    return Row(
+        name,
+        unit,
+        figures,
+        f"<= {limit:.2f}x min(HIPS, PyTorch)",
+        figures["vjpgrad"] / fastest,
+        limit,
+    )
 
 
 def run(quick: bool, clock: Callable[[], float]) -> list[Row]:
     rows = []
     scale = {"ms": 1e3, "us": 1e6}
 
-    def timed(runs: dict[str, Callable[[], Any]], rounds: int, unit: str,
-              per: int = 1) -> dict[str, float]:
+    def timed(
+        runs: dict[str, Callable[[], Any]], rounds: int, unit: str, per: int = 1
+    ) -> dict[str, float]:
         times = compare(runs, 2 if quick else rounds, clock)
         return {k: v * scale[unit] / per for k, v in times.items()}
 
@@ -368,10 +393,12 @@ def run(quick: bool, clock: Callable[[], float]) -> list[Row]:
     np_p, ag_p = [p.copy() for p in base], [p.copy() for p in base]
     vg_p, th_p = [Tensor(p.copy()) for p in base], torch_params(base)
     Xt, yt = torch.tensor(X), torch.tensor(y)
-    runs = {"numpy": lambda: numpy_xent_step(np_p, X, y),
-            "vjpgrad": lambda: vjpgrad_xent_step(vg_p, X, y),
-            "autograd": lambda: autograd_step("xent", ag_p, X, y),
-            "torch": lambda: torch_step("xent", th_p, Xt, yt)}
+    runs = {
+        "numpy": lambda: numpy_xent_step(np_p, X, y),
+        "vjpgrad": lambda: vjpgrad_xent_step(vg_p, X, y),
+        "autograd": lambda: autograd_step("xent", ag_p, X, y),
+        "torch": lambda: torch_step("xent", th_p, Xt, yt),
+    }
     name = f"MLP step, batch {batch}, {'-'.join(map(str, sizes))}"
     rows.append(against_numpy(name, "ms", timed(runs, 31, "ms"), 1.05))
     memory = {k: peak_memory(runs[k]) / 1e6 for k in ("numpy", "vjpgrad", "autograd")}
@@ -380,13 +407,20 @@ def run(quick: bool, clock: Callable[[], float]) -> list[Row]:
     # chains
     x = np.linspace(-1.0, 1.0, 4)
     for n_ops in (999, 3_000) if quick else (10_002, 100_002):
-        runs = {"numpy": lambda n=n_ops: numpy_chain(x, n),
-                "vjpgrad": lambda n=n_ops: vjpgrad_chain(x, n),
-                "autograd": lambda n=n_ops: autograd_chain(x, n),
-                "torch": lambda n=n_ops: torch_chain(x, n)}
+        runs = {
+            "numpy": lambda n=n_ops: numpy_chain(x, n),
+            "vjpgrad": lambda n=n_ops: vjpgrad_chain(x, n),
+            "autograd": lambda n=n_ops: autograd_chain(x, n),
+            "torch": lambda n=n_ops: torch_chain(x, n),
+        }
         rounds = 15 if n_ops < 50_000 else 7
-        rows.append(against_libraries(f"chain of {n_ops:,} ops on (4,), per op", "us",
-                                      timed(runs, rounds, "us", per=n_ops)))
+        rows.append(
+            against_libraries(
+                f"chain of {n_ops:,} ops on (4,), per op",
+                "us",
+                timed(runs, rounds, "us", per=n_ops),
+            )
+        )
 
     # tiny MLP step
     rng = np.random.default_rng(2)
@@ -400,24 +434,33 @@ def run(quick: bool, clock: Callable[[], float]) -> list[Row]:
         def run() -> None:
             for _ in range(times):
                 step()
+
         return run
 
-    runs = {"numpy": repeat(lambda: numpy_mse_step(np_s, Xs, ts)),
-            "vjpgrad": repeat(lambda: vjpgrad_mse_step(vg_s, Xs, ts)),
-            "autograd": repeat(lambda: autograd_step("mse", ag_s, Xs, ts)),
-            "torch": repeat(lambda: torch_step("mse", th_s, Xst, tst))}
-    rows.append(against_libraries("tiny MLP step, batch 16, 8-16-1", "us",
-                                  timed(runs, 31, "us", per=20 if quick else 200)))
+    runs = {
+        "numpy": repeat(lambda: numpy_mse_step(np_s, Xs, ts)),
+        "vjpgrad": repeat(lambda: vjpgrad_mse_step(vg_s, Xs, ts)),
+        "autograd": repeat(lambda: autograd_step("mse", ag_s, Xs, ts)),
+        "torch": repeat(lambda: torch_step("mse", th_s, Xst, tst)),
+    }
+    rows.append(
+        against_libraries(
+            "tiny MLP step, batch 16, 8-16-1", "us", timed(runs, 31, "us", per=20 if quick else 200)
+        )
+    )
 
     # scalar MLP step (gradient only: the update is the same for all)
     sp = scalar_params()
     SX, st = scalar_data(4 if quick else 20)
-    runs = {"numpy": lambda: scalar_by_hand(sp, SX, st),
-            "vjpgrad": lambda: scalar_vjpgrad(sp, SX, st),
-            "autograd": lambda: scalar_autograd(sp, SX, st),
-            "torch": lambda: scalar_torch(sp, SX, st)}
-    rows.append(against_libraries(f"scalar MLP, 2-16-16-1, {len(SX)} points", "ms",
-                                  timed(runs, 11, "ms")))
+    runs = {
+        "numpy": lambda: scalar_by_hand(sp, SX, st),
+        "vjpgrad": lambda: scalar_vjpgrad(sp, SX, st),
+        "autograd": lambda: scalar_autograd(sp, SX, st),
+        "torch": lambda: scalar_torch(sp, SX, st),
+    }
+    rows.append(
+        against_libraries(f"scalar MLP, 2-16-16-1, {len(SX)} points", "ms", timed(runs, 11, "ms"))
+    )
     return rows
 
 
@@ -426,29 +469,46 @@ def format_table(rows: list[Row]) -> str:
     lines = []
     for r in rows:
         base = r.figures["numpy"]
-        cells = [f"{r.figures[k]:.3f}" + (f" ({r.figures[k] / base:.2f}x)"
-                                           if k != "numpy" and base else "")
-                 if k in r.figures else "n/a" for k in COLUMNS]
-        lines.append([r.name, r.unit, *cells, r.target, f"{r.ratio:.2f}x",
-                      "yes" if r.met else "NO"])
+        cells = [
+            f"{r.figures[k]:.3f}"
+            + (f" ({r.figures[k] / base:.2f}x)" if k != "numpy" and base else "")
+            if k in r.figures
+            else "n/a"
+            for k in COLUMNS
+        ]
+        lines.append(
+            [r.name, r.unit, *cells, r.target, f"{r.ratio:.2f}x", "yes" if r.met else "NO"]
+        )
     widths = [max(len(str(c)) for c in col) for col in zip(head, *lines)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*head), fmt.format(*("-" * w for w in widths)),
-                      *(fmt.format(*line) for line in lines)])
+    return "\n".join(
+        [
+            fmt.format(*head),
+            fmt.format(*("-" * w for w in widths)),
+            *(fmt.format(*line) for line in lines),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench",
-                                     description=(__doc__ or "").split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, few rounds")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="wall-clock time, or this process's CPU time")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall-clock time, or this process's CPU time",
+    )
     args = parser.parse_args(argv)
     clock = time.perf_counter if args.clock == "wall" else time.process_time
-    print(f"vjpgrad {vjpgrad.__version__}, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}, autograd {version('autograd')}, "
-          f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads); "
-          f"{args.clock} clock, medians; ratios in brackets are to NumPy by hand")
+    print(
+        f"vjpgrad {vjpgrad.__version__}, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, autograd {version('autograd')}, "
+        f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads); "
+        f"{args.clock} clock, medians; ratios in brackets are to NumPy by hand"
+    )
     if args.quick:
         print("quick mode: small sizes and few rounds; these figures are NOT the benchmark")
     rows = run(args.quick, clock)

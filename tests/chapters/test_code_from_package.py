@@ -262,8 +262,11 @@ def check_code_block(chapter: str, block: CodeBlock, index: PackageIndex) -> lis
                             f"vjpgrad's `{twin.qualname}` ({twin.location}); call or "
                             "{literalinclude} the package function instead"
                         )
-                visit(child, in_class=isinstance(child, ast.ClassDef),
-                      primitive=isinstance(child, ast.ClassDef) and subclasses_node(child))
+                visit(
+                    child,
+                    in_class=isinstance(child, ast.ClassDef),
+                    primitive=isinstance(child, ast.ClassDef) and subclasses_node(child),
+                )
             else:
                 visit(child, in_class, primitive)
 

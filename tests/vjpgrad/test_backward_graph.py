@@ -67,6 +67,7 @@ def test_60_level_fan_out_dag_is_exact() -> None:
 
 def counted(calls: Counter, key: str, vjp: Callable) -> Callable:
     """`vjp`, counting its calls in calls[key]."""
+
     def counting(node, g):
         calls[key] += 1
         return vjp(node, g)
@@ -85,8 +86,10 @@ def test_each_vjp_runs_once_on_shared_subexpressions() -> None:
     calls: Counter = Counter()
     x, y = fan_out_dag(60)
     loss = y.sum()
-    with override_vjp("add", *counting_overrides(calls, "add")), \
-            override_vjp("multiply", *counting_overrides(calls, "multiply")):
+    with (
+        override_vjp("add", *counting_overrides(calls, "add")),
+        override_vjp("multiply", *counting_overrides(calls, "multiply")),
+    ):
         loss.backward()
     assert calls == {"add 0": 60, "add 1": 60, "multiply 0": 60}
     np.testing.assert_array_equal(x.grad, [1.0, 1.0])
@@ -98,8 +101,10 @@ def test_each_vjp_runs_once_on_a_diamond_with_a_retained_gradient() -> None:
     c = x.exp()  # used by three operations
     d = (c * 2.0).tanh()
     loss = (c + d * c).sum()
-    with override_vjp("exp", *counting_overrides(calls, "exp")), \
-            override_vjp("tanh", *counting_overrides(calls, "tanh")):
+    with (
+        override_vjp("exp", *counting_overrides(calls, "exp")),
+        override_vjp("tanh", *counting_overrides(calls, "tanh")),
+    ):
         loss.backward(retain_grads=True)
     assert calls == {"exp 0": 1, "tanh 0": 1}
     e, t = np.exp(x.value), np.tanh(2.0 * np.exp(x.value))
@@ -111,8 +116,11 @@ def test_each_vjp_runs_once_on_a_diamond_with_a_retained_gradient() -> None:
 def test_the_vjp_of_an_input_that_needs_no_gradient_is_never_called(data: str) -> None:
     """X @ W with data X: only dl/dW = Xᵀ G is computed, not the (large) dl/dX."""
     X = np.arange(12.0).reshape(4, 3)
-    inputs = {"ndarray": X, "Tensor without gradient": Tensor(X, requires_grad=False),
-              "number": 2.0}
+    inputs = {
+        "ndarray": X,
+        "Tensor without gradient": Tensor(X, requires_grad=False),
+        "number": 2.0,
+    }
     W = Tensor(np.ones((3, 2)))
     calls: Counter = Counter()
     if data == "number":
@@ -124,7 +132,9 @@ def test_the_vjp_of_an_input_that_needs_no_gradient_is_never_called(data: str) -
     with override_vjp(name, *counting_overrides(calls, name)):
         loss.backward()
     assert calls == {f"{name} 1": 1}
-    expected = np.full((3, 2), 2.0) if data == "number" else np.repeat(X.sum(axis=0)[:, None], 2, axis=1)
+    expected = (
+        np.full((3, 2), 2.0) if data == "number" else np.repeat(X.sum(axis=0)[:, None], 2, axis=1)
+    )
     np.testing.assert_array_equal(W.grad, expected)
 
 
@@ -180,9 +190,13 @@ def test_same_tensor_twice_in_one_operation() -> None:
 # ---- topological order on random DAGs ------------------------------------------------
 
 STEPS = st.lists(
-    st.tuples(st.sampled_from(["add", "multiply", "subtract", "maximum", "exp", "tanh", "sum0"]),
-              st.integers(0, 10**6), st.integers(0, 10**6)),
-    min_size=1, max_size=30,
+    st.tuples(
+        st.sampled_from(["add", "multiply", "subtract", "maximum", "exp", "tanh", "sum0"]),
+        st.integers(0, 10**6),
+        st.integers(0, 10**6),
+    ),
+    min_size=1,
+    max_size=30,
 )
 
 
@@ -230,10 +244,14 @@ def reachable(root: Node) -> set[Node]:
 @given(steps=STEPS, pick=st.integers(0, 10**6), seed=st.integers(0, 2**32 - 1))
 def test_topological_order_puts_every_node_before_its_parents(steps, pick: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    leaves = [Tensor(rng.standard_normal((2, 3))), Tensor(rng.standard_normal(3)),
-              Tensor(rng.standard_normal((2, 3)), requires_grad=False), rng.standard_normal((2, 1))]
+    leaves = [
+        Tensor(rng.standard_normal((2, 3))),
+        Tensor(rng.standard_normal(3)),
+        Tensor(rng.standard_normal((2, 3)), requires_grad=False),
+        rng.standard_normal((2, 1)),
+    ]
     values = random_dag(steps, leaves)
-    computed = [v for v in values[len(leaves):] if isinstance(v, Tensor) and v.node is not None]
+    computed = [v for v in values[len(leaves) :] if isinstance(v, Tensor) and v.node is not None]
     if not computed:
         return
     root = computed[pick % len(computed)].node
@@ -258,7 +276,9 @@ def test_random_dags_differentiate_like_finite_differences(steps, seed: int) -> 
 
     def f(a, b):
         values = random_dag(steps, [a, b, Tensor(data[0], requires_grad=False), data[1]])
-        return sum((v * float(k + 1)).sum() for k, v in enumerate(values[4:]) if isinstance(v, Tensor))
+        return sum(
+            (v * float(k + 1)).sum() for k, v in enumerate(values[4:]) if isinstance(v, Tensor)
+        )
 
     a, b = Tensor(base[0]), Tensor(base[1])
     out = f(a, b)
@@ -268,6 +288,7 @@ def test_random_dags_differentiate_like_finite_differences(steps, seed: int) -> 
     from vjpgrad import numerical_jacobian
 
     for k, t in enumerate((a, b)):
+
         def along(z, k=k):
             args = [Tensor(x, requires_grad=False) for x in base]
             args[k] = Tensor(z, requires_grad=False)

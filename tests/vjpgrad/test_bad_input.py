@@ -10,7 +10,14 @@ from vjpgrad import PRIMITIVES, Tensor, apply, grad, no_grad
 
 @pytest.mark.parametrize(
     "shape_a, shape_b",
-    [((2, 3), (2, 3)), ((3,), (4,)), ((2, 3), (4,)), ((5,), (3, 2)), ((2, 2, 3), (3, 3, 2)), ((3, 4), (5, 3, 2))],
+    [
+        ((2, 3), (2, 3)),
+        ((3,), (4,)),
+        ((2, 3), (4,)),
+        ((5,), (3, 2)),
+        ((2, 2, 3), (3, 3, 2)),
+        ((3, 4), (5, 3, 2)),
+    ],
 )
 def test_matmul_shape_mismatch_names_both_shapes(shape_a: tuple, shape_b: tuple) -> None:
     a, b = Tensor(np.ones(shape_a)), Tensor(np.ones(shape_b))
@@ -50,8 +57,18 @@ def test_backward_gradient_must_be_real() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["abc", ["a", "b"], [1.0, "a"], np.array([1, None], dtype=object), [object()], 1j, [1.0, 2j],
-              np.ones(2, dtype=np.complex64), np.array(["2020-01-01"], dtype="datetime64[D]")],
+    "value",
+    [
+        "abc",
+        ["a", "b"],
+        [1.0, "a"],
+        np.array([1, None], dtype=object),
+        [object()],
+        1j,
+        [1.0, 2j],
+        np.ones(2, dtype=np.complex64),
+        np.array(["2020-01-01"], dtype="datetime64[D]"),
+    ],
 )
 def test_non_numeric_or_complex_data_is_a_type_error(value) -> None:
     with pytest.raises(TypeError):
@@ -61,8 +78,15 @@ def test_non_numeric_or_complex_data_is_a_type_error(value) -> None:
 @pytest.mark.parametrize("other", ["a", 1j, np.array([1j, 2.0]), [None, 1.0], {"a": 1}])
 def test_non_numeric_or_complex_operand_is_a_type_error(other) -> None:
     x = Tensor([1.0, 2.0])
-    for op in (lambda: x + other, lambda: other + x, lambda: x * other, lambda: x - other,
-               lambda: x / other, lambda: x**other, lambda: x.maximum(other)):
+    for op in (
+        lambda: x + other,
+        lambda: other + x,
+        lambda: x * other,
+        lambda: x - other,
+        lambda: x / other,
+        lambda: x**other,
+        lambda: x.maximum(other),
+    ):
         with pytest.raises(TypeError):
             op()
 
@@ -157,7 +181,10 @@ def test_numpy_reductions_of_a_tensor_say_what_to_use(func) -> None:
     """F22: np.mean(t) says to use t.mean() or np.mean(t.value), like np.asarray(t)."""
     t = Tensor(np.arange(6.0).reshape(2, 3))
     name = func.__name__
-    with pytest.raises(TypeError, match=rf"use t\.{name}\(\.\.\.\) to stay differentiable, or np\.{name}\(t\.value\)"):
+    with pytest.raises(
+        TypeError,
+        match=rf"use t\.{name}\(\.\.\.\) to stay differentiable, or np\.{name}\(t\.value\)",
+    ):
         func(t)
 
 

@@ -18,15 +18,33 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bench_quick_mode_prints_the_table() -> None:
-    result = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--quick"], cwd=REPO_ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--quick"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "quick mode" in out
-    for row in ("MLP step, batch", "MLP step, peak traced memory", "chain of 999 ops", "chain of 3,000 ops",
-                "tiny MLP step, batch 16, 8-16-1", "scalar MLP, 2-16-16-1"):
+    for row in (
+        "MLP step, batch",
+        "MLP step, peak traced memory",
+        "chain of 999 ops",
+        "chain of 3,000 ops",
+        "tiny MLP step, batch 16, 8-16-1",
+        "scalar MLP, 2-16-16-1",
+    ):
         assert row in out, out
-    for column in ("NumPy by hand", "vjpgrad", "HIPS autograd", "PyTorch CPU", "target", "measured"):
+    for column in (
+        "NumPy by hand",
+        "vjpgrad",
+        "HIPS autograd",
+        "PyTorch CPU",
+        "target",
+        "measured",
+    ):
         assert column in out
 
 
@@ -56,9 +74,12 @@ def test_benchmarked_scalar_mlps_compute_the_same_gradient() -> None:
     X, t = bench.scalar_data(4)
     by_hand = bench.scalar_by_hand(params, X, t)
     for other in (bench.scalar_vjpgrad(params, X, t), bench.scalar_torch(params, X, t)):
-        np.testing.assert_allclose(np.concatenate([np.ravel(n) for layer in other for n in layer]),
-                                   np.concatenate([np.ravel(n) for layer in by_hand for n in layer]),
-                                   rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(
+            np.concatenate([np.ravel(n) for layer in other for n in layer]),
+            np.concatenate([np.ravel(n) for layer in by_hand for n in layer]),
+            rtol=1e-10,
+            atol=1e-14,
+        )
 
 
 def test_a_row_is_met_when_its_ratio_is_within_the_limit() -> None:

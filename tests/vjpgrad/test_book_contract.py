@@ -22,9 +22,26 @@ MAX_CLASS_LINES = 25  # the book prints each class whole
 
 # name -> number of inputs, for every built-in primitive (a new one is added here too)
 INPUTS = {
-    "add": 2, "subtract": 2, "multiply": 2, "divide": 2, "power": 2, "maximum": 2, "matmul": 2,
-    "negative": 1, "exp": 1, "log": 1, "tanh": 1, "sigmoid": 1, "relu": 1,
-    "sum": 1, "mean": 1, "max": 1, "logsumexp": 1, "reshape": 1, "transpose": 1, "getitem": 1,
+    "add": 2,
+    "subtract": 2,
+    "multiply": 2,
+    "divide": 2,
+    "power": 2,
+    "maximum": 2,
+    "matmul": 2,
+    "negative": 1,
+    "exp": 1,
+    "log": 1,
+    "tanh": 1,
+    "sigmoid": 1,
+    "relu": 1,
+    "sum": 1,
+    "mean": 1,
+    "max": 1,
+    "logsumexp": 1,
+    "reshape": 1,
+    "transpose": 1,
+    "getitem": 1,
 }
 
 
@@ -48,7 +65,9 @@ def test_a_builtin_is_a_registered_node_subclass_in_primitives_py(name: str) -> 
     assert cls.name == name == cls.__name__.lower()
     assert getattr(primitives, cls.__name__) is cls
     node = top_level_classes().get(cls.__name__)
-    assert node is not None, f"{cls.__name__} must be a top-level class of primitives.py (:pyobject:)"
+    assert node is not None, (
+        f"{cls.__name__} must be a top-level class of primitives.py (:pyobject:)"
+    )
     decorators = [d.id for d in node.decorator_list if isinstance(d, ast.Name)]
     assert decorators == ["builtin"], f"{cls.__name__}: registered with @builtin"
 
@@ -63,8 +82,13 @@ def test_a_builtin_is_short_with_a_docstring_stating_its_vjp(name: str) -> None:
     assert re.search(r"dl/d\w+ =", doc), f"{cls.__name__}: the docstring states dl/d(input) = ..."
     lines = node.end_lineno - node.lineno + 1
     assert lines <= MAX_CLASS_LINES, f"{cls.__name__} is {lines} lines: the book prints it"
-    body = {target.id for stmt in node.body if isinstance(stmt, ast.Assign)
-            for target in stmt.targets if isinstance(target, ast.Name)}
+    body = {
+        target.id
+        for stmt in node.body
+        if isinstance(stmt, ast.Assign)
+        for target in stmt.targets
+        if isinstance(target, ast.Name)
+    }
     assert {"forward", "vjps"} <= body, f"{cls.__name__}: defines forward and vjps in its body"
 
 
@@ -92,11 +116,14 @@ def test_the_vjps_return_the_gradient_of_their_input() -> None:
     np.testing.assert_array_equal(primitives.unbroadcast(gy, (2, 1)), [[6.0], [6.0]])
     assert primitives.unbroadcast(np.ones((4, 2, 3)), (2, 1)).tolist() == [[12.0], [12.0]]
     sum_node = apply(primitives.Sum, Tensor(np.zeros((2, 3))), axis=1).node
-    np.testing.assert_array_equal(primitives.Sum.vjps[0](sum_node, np.array([1.0, 2.0])),
-                                  [[1.0] * 3, [2.0] * 3])
+    np.testing.assert_array_equal(
+        primitives.Sum.vjps[0](sum_node, np.array([1.0, 2.0])), [[1.0] * 3, [2.0] * 3]
+    )
 
 
-@pytest.mark.parametrize("g_shape, shape", [((3,), (4,)), ((2, 3), (3, 1)), ((3,), (2, 3)), ((2, 3), (2,))])
+@pytest.mark.parametrize(
+    "g_shape, shape", [((3,), (4,)), ((2, 3), (3, 1)), ((3,), (2, 3)), ((2, 3), (2,))]
+)
 def test_unbroadcast_refuses_a_shape_it_cannot_sum_to(g_shape: tuple, shape: tuple) -> None:
     with pytest.raises(ValueError, match="cannot be summed to shape"):
         primitives.unbroadcast(np.ones(g_shape), shape)
@@ -120,13 +147,32 @@ def test_top_level_function_with_exact_signature(module, name: str) -> None:
 
 
 def test_public_api_is_exported() -> None:
-    for name in ("Tensor", "Node", "apply", "no_grad", "enable_grad", "is_grad_enabled", "keep_values",
-                 "grad", "value_and_grad", "vjp", "numerical_jacobian", "check_grad", "draw_graph",
-                 "PRIMITIVES", "primitive", "override_vjp", "unbroadcast", "__version__"):
+    for name in (
+        "Tensor",
+        "Node",
+        "apply",
+        "no_grad",
+        "enable_grad",
+        "is_grad_enabled",
+        "keep_values",
+        "grad",
+        "value_and_grad",
+        "vjp",
+        "numerical_jacobian",
+        "check_grad",
+        "draw_graph",
+        "PRIMITIVES",
+        "primitive",
+        "override_vjp",
+        "unbroadcast",
+        "__version__",
+    ):
         assert hasattr(vjpgrad, name) and name in vjpgrad.__all__, name
     for gone in ("register_primitive", "Primitive"):
         assert not hasattr(vjpgrad, gone), gone
     assert importlib.util.find_spec("vjpgrad.bench") is None  # now benchmarks/bench.py
-    pyproject = tomllib.loads((PRIMITIVES_PY.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = tomllib.loads(
+        (PRIMITIVES_PY.parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    )
     assert vjpgrad.__version__ == pyproject["project"]["version"]
     assert (PRIMITIVES_PY.parent / "py.typed").is_file()

@@ -77,8 +77,7 @@ def theorem_names(text: str) -> set[str]:
     return {
         d.options["label"].removeprefix("thm-vjp-")
         for d in directives(text)
-        if d.name == "prf:theorem"
-        and d.options.get("label", "").startswith("thm-vjp-")
+        if d.name == "prf:theorem" and d.options.get("label", "").startswith("thm-vjp-")
     }
 
 
@@ -215,7 +214,8 @@ def test_a_missing_include_or_check_fails() -> None:
     assert problems(no_include, REGISTERED) == ["log: Log is not included (:pyobject: Log)"]
     # an import or a mention in prose is not a check
     no_check = COMPLETE.replace(
-        "assert_vjp_matches(Log, np.log, [x], g)", "from vjpgrad.primitives import (Exp, Log,\n    Sum)"
+        "assert_vjp_matches(Log, np.log, [x], g)",
+        "from vjpgrad.primitives import (Exp, Log,\n    Sum)",
     )
     assert problems(no_check + "\nvjp(Log, x) in prose\n", REGISTERED) == [
         "log: no executed cell checks it, as vjp(Log, ...)"

@@ -35,7 +35,11 @@ def test_numerical_jacobian_unwraps_tensor_results_and_does_not_modify_x() -> No
 
 def test_check_grad_passes_for_correct_gradients() -> None:
     rng = np.random.default_rng(1)
-    check_grad(lambda a, b: ((a @ b).tanh() * a.sum()).sigmoid(), rng.standard_normal((2, 3)), rng.standard_normal(3))
+    check_grad(
+        lambda a, b: ((a @ b).tanh() * a.sum()).sigmoid(),
+        rng.standard_normal((2, 3)),
+        rng.standard_normal(3),
+    )
     check_grad(lambda x: (x.exp() / x.exp().sum()).log(), rng.standard_normal(4))  # vector output
 
 
@@ -83,7 +87,9 @@ def test_a_wrong_vjp_shape_is_reported() -> None:
     message = str(failure.value)
     assert "the VJP of 'sum' for input 0 raised ValueError" in message, message
     assert isinstance(failure.value.__cause__, ValueError)  # the original, chained
-    assert "VJP of 'sum' returned a gradient of shape (3,) for input 0 of shape (2, 3)" in message, message
+    assert (
+        "VJP of 'sum' returned a gradient of shape (3,) for input 0 of shape (2, 3)" in message
+    ), message
 
 
 def test_a_wrong_vjp_of_a_new_primitive_is_named() -> None:
@@ -160,8 +166,10 @@ def test_nodes_are_checked_inputs_first_on_a_dag_with_shared_nodes() -> None:
         for parent in node.parents:
             if isinstance(parent, Node):
                 assert position[id(parent)] < position[id(node)], (parent.name, node.name)
-    with override_vjp("tanh", lambda node, g: g * (1.0 - node.out)), \
-            override_vjp("add", lambda node, g: 2.0 * g, None):  # add comes after tanh
+    with (
+        override_vjp("tanh", lambda node, g: g * (1.0 - node.out)),
+        override_vjp("add", lambda node, g: 2.0 * g, None),
+    ):  # add comes after tanh
         with pytest.raises(AssertionError, match="VJP of 'tanh' disagrees"):
             check_grad(lambda t: (t.exp() + ((t.exp() * 2.0).tanh() * t.exp())).sum(), x.value)
 
@@ -174,7 +182,9 @@ def test_nodes_recorded_outside_check_grad_are_not_blamed() -> None:
     h = W.relu()  # recorded outside check_grad: the node keeps relu's output only
     assert h.node.values is None
     with pytest.raises(AssertionError) as info:
-        check_grad(lambda x: (x * x.value).sum() + h.sum(), np.ones(3))  # .value: not differentiated
+        check_grad(
+            lambda x: (x * x.value).sum() + h.sum(), np.ones(3)
+        )  # .value: not differentiated
     assert "relu" not in str(info.value) and "outside the graph" in str(info.value)
 
 

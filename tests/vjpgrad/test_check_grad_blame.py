@@ -156,7 +156,9 @@ def test_a_wrong_vjp_is_caught_and_named(
         (lambda x: (x.relu() - (-x).relu()).exp().sum(), np.array([0.0, 0.3]), "relu"),
     ],
 )
-def test_a_correct_vjp_at_a_kink_is_reported_as_a_kink(f: Any, x: np.ndarray, primitive: str) -> None:
+def test_a_correct_vjp_at_a_kink_is_reported_as_a_kink(
+    f: Any, x: np.ndarray, primitive: str
+) -> None:
     with pytest.raises(AssertionError) as failure:
         check_grad(f, x)
     message = str(failure.value)
@@ -216,7 +218,9 @@ def test_a_vjp_that_forgets_g_at_the_one_element_output_is_caught() -> None:
 
 def test_an_exception_in_a_vjp_names_the_primitive_and_is_chained() -> None:
     with override_vjp("exp", lambda node, g: g[5]):
-        with pytest.raises(AssertionError, match=r"the VJP of 'exp' for input 0 raised IndexError") as failure:
+        with pytest.raises(
+            AssertionError, match=r"the VJP of 'exp' for input 0 raised IndexError"
+        ) as failure:
             check_grad(lambda t: t.exp().sum(), np.ones(3))
     assert isinstance(failure.value.__cause__, IndexError)
 

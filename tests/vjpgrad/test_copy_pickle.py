@@ -18,8 +18,10 @@ from vjpgrad import Tensor
 DUPLICATES: dict[str, Callable[[object], object]] = {
     "copy": copy.copy,
     "deepcopy": copy.deepcopy,
-    **{f"pickle protocol {p}": (lambda obj, p=p: pickle.loads(pickle.dumps(obj, protocol=p)))
-       for p in range(pickle.HIGHEST_PROTOCOL + 1)},
+    **{
+        f"pickle protocol {p}": (lambda obj, p=p: pickle.loads(pickle.dumps(obj, protocol=p)))
+        for p in range(pickle.HIGHEST_PROTOCOL + 1)
+    },
 }
 
 
@@ -36,7 +38,9 @@ def long_chain() -> tuple[Tensor, Tensor]:
 def test_a_computed_tensor_of_a_100000_node_graph_is_refused(long_chain, duplicate: str) -> None:
     x, y = long_chain
     assert 100_000 > sys.getrecursionlimit()
-    with pytest.raises(TypeError, match=r"computed by 'multiply'.*not copied or pickled.*detach\(\)"):
+    with pytest.raises(
+        TypeError, match=r"computed by 'multiply'.*not copied or pickled.*detach\(\)"
+    ):
         DUPLICATES[duplicate](y)
     if duplicate != "copy":  # a deep copy or pickle of a container copies what it holds
         with pytest.raises(TypeError, match="copied or pickled"):

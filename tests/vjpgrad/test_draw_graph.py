@@ -39,7 +39,12 @@ def test_inside_keep_values_every_value_constant_and_parameter_is_shown() -> Non
         x, y = small_graph()
     src = draw_graph(y).source
     assert "value not kept" not in src
-    for value in ("[[ 2.  4.]  [ 4. -2.]]", "[[ 1.  3.]  [ 3. -3.]]", "[[1. 3.]  [3. 0.]]", "[4. 3.]"):
+    for value in (
+        "[[ 2.  4.]  [ 4. -2.]]",
+        "[[ 1.  3.]  [ 3. -3.]]",
+        "[[1. 3.]  [3. 0.]]",
+        "[4. 3.]",
+    ):
         assert f"value {value}" in src, value
     assert "axis=-1" in src  # the parameters of a node
     assert "const 2." in src and "const 1." in src and "const 0." in src  # constants: grey boxes
@@ -103,6 +108,7 @@ def test_missing_dot_program_says_how_to_install(monkeypatch: pytest.MonkeyPatch
 @pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz dot program is not installed")
 def test_labels_ending_in_a_backslash_render() -> None:
     """F21: op labels were not escaped, so a parameter ending in a backslash made invalid DOT."""
+
     @vjpgrad.primitive
     class Load(Node):
         __slots__ = ()
@@ -122,5 +128,7 @@ def test_bad_rankdir() -> None:
 
 def test_draw_graph_says_when_given_something_that_is_not_a_tensor() -> None:
     """F22: an ndarray gets a clear TypeError, not an AttributeError."""
-    with pytest.raises(TypeError, match="draw_graph draws the graph of a vjpgrad Tensor, not of a ndarray"):
+    with pytest.raises(
+        TypeError, match="draw_graph draws the graph of a vjpgrad Tensor, not of a ndarray"
+    ):
         draw_graph(np.ones(2))

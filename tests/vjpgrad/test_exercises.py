@@ -10,8 +10,13 @@ import pytest
 import vjpgrad
 from vjpgrad import PRIMITIVES, Node, Tensor, vjp
 from vjpgrad.backward import backward_pass, topological_order
-from vjpgrad.exercises import (EXAMPLES, check_backward_pass, check_topological_order,
-                               check_vjps, random_graph)
+from vjpgrad.exercises import (
+    EXAMPLES,
+    check_backward_pass,
+    check_topological_order,
+    check_vjps,
+    random_graph,
+)
 from vjpgrad.primitives import Matmul, Multiply, Sum
 
 
@@ -55,8 +60,9 @@ def test_a_reverse_pass_that_overwrites_instead_of_adding_is_caught() -> None:
         for node in topological_order(root):
             for parent, vjp_ in zip(node.parents, node.vjps):
                 if parent is not None:
-                    adjoint[parent] = vjpgrad.unbroadcast(vjp_(node, adjoint[node]),
-                                                          parent.shape)  # forgets +=
+                    adjoint[parent] = vjpgrad.unbroadcast(
+                        vjp_(node, adjoint[node]), parent.shape
+                    )  # forgets +=
         return adjoint
 
     with pytest.raises(AssertionError, match=r"the gradient of (the '\w+' node|the leaf)"):
@@ -114,16 +120,28 @@ def dropping_repeats(node: Node, g: np.ndarray) -> np.ndarray:
     return dx
 
 
-@pytest.mark.parametrize(("name", "vjps", "kind"), [
-    ("multiply", (lambda node, g: node.y, None), "forgets g"),
-    ("multiply", (lambda node, g: g * node.x, lambda node, g: g * node.y), "swapped"),
-    ("exp", (lambda node, g: -g * node.out,), "wrong sign"),
-    ("matmul", (lambda node, g: np.swapaxes(Matmul.vjps[0](node, g), -1, -2)
-                if np.ndim(node.a) == 2 and node.a.shape[0] == node.a.shape[1]
-                else Matmul.vjps[0](node, g) * 2.0, None), "transposed or scaled"),
-    ("sum", (lambda node, g: np.broadcast_to(np.sum(g), node.x_shape),), "wrong axis"),
-    ("getitem", (lambda node, g: dropping_repeats(node, g),), "drops repeated indices"),
-])
+@pytest.mark.parametrize(
+    ("name", "vjps", "kind"),
+    [
+        ("multiply", (lambda node, g: node.y, None), "forgets g"),
+        ("multiply", (lambda node, g: g * node.x, lambda node, g: g * node.y), "swapped"),
+        ("exp", (lambda node, g: -g * node.out,), "wrong sign"),
+        (
+            "matmul",
+            (
+                lambda node, g: (
+                    np.swapaxes(Matmul.vjps[0](node, g), -1, -2)
+                    if np.ndim(node.a) == 2 and node.a.shape[0] == node.a.shape[1]
+                    else Matmul.vjps[0](node, g) * 2.0
+                ),
+                None,
+            ),
+            "transposed or scaled",
+        ),
+        ("sum", (lambda node, g: np.broadcast_to(np.sum(g), node.x_shape),), "wrong axis"),
+        ("getitem", (lambda node, g: dropping_repeats(node, g),), "drops repeated indices"),
+    ],
+)
 def test_a_wrong_vjp_is_caught_and_a_node_named(name: str, vjps: tuple, kind: str) -> None:
     with pytest.raises(AssertionError, match=rf"your VJP for input \d of '{name}'"):
         check_vjps(name, *vjps)

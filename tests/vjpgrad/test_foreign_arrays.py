@@ -47,8 +47,12 @@ def bytearray_array() -> Iterator[np.ndarray]:
     yield array
 
 
-SOURCES = {"torch": torch_array, "mmap": mmap_array, "shared_memory": shared_memory_array,
-           "bytearray": bytearray_array}
+SOURCES = {
+    "torch": torch_array,
+    "mmap": mmap_array,
+    "shared_memory": shared_memory_array,
+    "bytearray": bytearray_array,
+}
 
 
 @pytest.fixture(params=sorted(SOURCES))
@@ -75,7 +79,10 @@ PROGRAMS: dict[str, Callable[[object], object]] = {
     "getitem": lambda t: (t[1:] * WEIGHTS[1:]).sum() + t[[0, 0]].sum(),
 }
 GRADIENTS = {
-    "add": WEIGHTS, "subtract": -WEIGHTS, "negative": -WEIGHTS, "mean": 1.0 / N + WEIGHTS,
+    "add": WEIGHTS,
+    "subtract": -WEIGHTS,
+    "negative": -WEIGHTS,
+    "mean": 1.0 / N + WEIGHTS,
     "reshape and transpose": WEIGHTS,
     "getitem": np.concatenate([[2.0], WEIGHTS[1:]]),
 }

@@ -88,8 +88,13 @@ def test_interleaved_no_grad_and_enable_grad_in_two_threads() -> None:
     threads = [run_in_thread(thread_a), run_in_thread(thread_b)]
     for thread in threads:
         finish(thread)
-    assert seen == {"A inside, after B entered enable_grad": False, "A records inside": False,
-                    "A after": True, "B inside, after A exited": True, "B after": True}
+    assert seen == {
+        "A inside, after B entered enable_grad": False,
+        "A records inside": False,
+        "A after": True,
+        "B inside, after A exited": True,
+        "B after": True,
+    }
     assert is_grad_enabled()
     x = Tensor([1.0, 2.0])
     (x * x).sum().backward()  # raised RuntimeError before: nothing was recorded
@@ -123,8 +128,11 @@ def test_one_no_grad_object_shared_by_two_threads() -> None:
     threads = [run_in_thread(thread_a), run_in_thread(thread_b)]
     for thread in threads:
         finish(thread)
-    assert seen == {"A after": True, "B after the shared one, inside its outer no_grad": False,
-                    "B after": True}
+    assert seen == {
+        "A after": True,
+        "B after the shared one, inside its outer no_grad": False,
+        "B after": True,
+    }
 
 
 def test_a_new_thread_records_even_if_its_creator_is_in_no_grad() -> None:
@@ -266,4 +274,3 @@ def test_a_decorated_generator_handles_exceptions_thrown_into_it() -> None:
     steps.close()
     assert events == [("except", False), ("finally", False)]
     assert is_grad_enabled()
-

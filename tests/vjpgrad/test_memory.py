@@ -20,7 +20,11 @@ def test_the_intermediates_of_a_dense_layer_are_freed() -> None:
     (vjpgrad 0.1 kept every array of fewer than 1,024 entries)."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((4, 3))  # small: 20 entries per hidden array
-    W, b, W2 = Tensor(rng.standard_normal((3, 5))), Tensor(rng.standard_normal(5)), Tensor(np.ones((5, 1)))
+    W, b, W2 = (
+        Tensor(rng.standard_normal((3, 5))),
+        Tensor(rng.standard_normal(5)),
+        Tensor(np.ones((5, 1))),
+    )
     z = X @ W
     h = z + b
     a = h.relu()
@@ -42,8 +46,16 @@ def test_each_builtin_node_keeps_only_its_slots() -> None:
     """A built-in node has no __dict__: it can hold nothing but what `save` puts in the
     slots its class declares."""
     x = Tensor(np.ones((2, 3)))
-    nodes = [(x + 1.0).node, (x * x).node, x.exp().node, x.sum(axis=0).node, x[0].node,
-             x.reshape(3, 2).node, x.T.node, (x @ np.ones(3)).node]
+    nodes = [
+        (x + 1.0).node,
+        (x * x).node,
+        x.exp().node,
+        x.sum(axis=0).node,
+        x[0].node,
+        x.reshape(3, 2).node,
+        x.T.node,
+        (x @ np.ones(3)).node,
+    ]
     for name, primitive in PRIMITIVES.items():
         assert not hasattr(primitive((), np.ones(1)), "__dict__"), name
     for node in nodes:
@@ -90,7 +102,11 @@ def test_an_mlp_graph_keeps_one_hidden_layer_array() -> None:
     (its VJP and the next matmul's read it), so it keeps one, as hand-written code does."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((256, 64))
-    W1, b1, W2 = Tensor(rng.standard_normal((64, 128))), Tensor(np.zeros(128)), Tensor(np.ones((128, 1)))
+    W1, b1, W2 = (
+        Tensor(rng.standard_normal((64, 128))),
+        Tensor(np.zeros(128)),
+        Tensor(np.ones((128, 1))),
+    )
     hidden = 256 * 128 * 8
     gc.collect()
     tracemalloc.start()

@@ -24,6 +24,8 @@ def alogsumexp(z, axis):
     """log-sum-exp in autograd.numpy (autograd.scipy would need SciPy), shifted by the max."""
     m = anp.max(z, axis=axis, keepdims=True)
     return anp.squeeze(m, axis) + anp.log(anp.sum(anp.exp(z - m), axis=axis))
+
+
 SETTINGS = settings(max_examples=int(os.environ.get("VJPGRAD_EXAMPLES", 15)), deadline=None)
 
 
@@ -50,7 +52,9 @@ def xent_autograd(W, b, X, y):
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12), d=st.integers(1, 6), c=st.integers(2, 5))
+@given(
+    seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12), d=st.integers(1, 6), c=st.integers(2, 5)
+)
 def test_softmax_cross_entropy(seed: int, n: int, d: int, c: int) -> None:
     rng = np.random.default_rng(seed)
     W, b = rng.standard_normal((d, c)), rng.standard_normal(c)
@@ -140,15 +144,23 @@ def ridge_autograd(w, X, y, lam):
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 15), d=st.integers(1, 6),
-       lam=st.floats(0.0, 10.0))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 15),
+    d=st.integers(1, 6),
+    lam=st.floats(0.0, 10.0),
+)
 def test_ridge_loss(seed: int, n: int, d: int, lam: float) -> None:
     rng = np.random.default_rng(seed)
     w, X, y = rng.standard_normal(d), rng.standard_normal((n, d)), rng.standard_normal(n)
     assert_same_gradients(ridge_vjpgrad, ridge_autograd, [w], X, y, lam)
     # and the closed form: 2 Xᵀ(Xw - y) + 2 λ w
-    np.testing.assert_allclose(grad(ridge_vjpgrad)(w, X, y, lam), 2 * X.T @ (X @ w - y) + 2 * lam * w,
-                               rtol=RTOL, atol=1e-10)
+    np.testing.assert_allclose(
+        grad(ridge_vjpgrad)(w, X, y, lam),
+        2 * X.T @ (X @ w - y) + 2 * lam * w,
+        rtol=RTOL,
+        atol=1e-10,
+    )
 
 
 def test_ridge_minimiser_has_zero_gradient() -> None:
@@ -167,4 +179,6 @@ def test_reductions_with_broadcasting(reduction: str) -> None:
         return anp.sum(anp.exp(getattr(anp, reduction)(a * b + a / (b * b + 1.0), axis=(0, 2))))
 
     rng = np.random.default_rng(4)
-    assert_same_gradients(ours, theirs, [rng.standard_normal((2, 1, 4)), rng.standard_normal((3, 1))])
+    assert_same_gradients(
+        ours, theirs, [rng.standard_normal((2, 1, 4)), rng.standard_normal((3, 1))]
+    )

@@ -28,10 +28,16 @@ from hypothesis.extra import numpy as hnp
 
 from vjpgrad import PRIMITIVES, Tensor, apply, check_grad, numerical_jacobian, unbroadcast
 
-SETTINGS = settings(max_examples=int(os.environ.get("VJPGRAD_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("VJPGRAD_EXAMPLES", 40)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
-pairs = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
+pairs = hnp.mutually_broadcastable_shapes(
+    num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3
+)
 seeds = st.integers(0, 2**32 - 1)
 
 
@@ -86,7 +92,9 @@ def backward_matches_fd(f, inputs: list[np.ndarray]) -> None:
             zs[k] = z
             return float(np.sum(v * f(*[Tensor(a, requires_grad=False) for a in zs]).value))
 
-        np.testing.assert_allclose(ts[k].grad, numerical_jacobian(projected, x), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(
+            ts[k].grad, numerical_jacobian(projected, x), rtol=1e-6, atol=1e-8
+        )
 
 
 def check_both(f, *inputs: np.ndarray) -> None:
@@ -112,7 +120,11 @@ BINARY = {
     "multiply": (lambda a, b: a * b, "real", "real"),
     "divide": (lambda a, b: a / b, "real", "nonzero"),
     "power": (lambda a, b: a**b, "positive", "real"),
-    "maximum": (lambda a, b: a.maximum(b) if isinstance(a, Tensor) else Tensor(a, False).maximum(b), "real", "real"),
+    "maximum": (
+        lambda a, b: a.maximum(b) if isinstance(a, Tensor) else Tensor(a, False).maximum(b),
+        "real",
+        "real",
+    ),
 }
 
 
@@ -129,8 +141,20 @@ def test_binary_primitive(name: str, shapes, seed: int) -> None:
 
 @pytest.mark.parametrize(
     "shape_a, shape_b",
-    [((), ()), ((), (3,)), ((3,), ()), ((1,), (3,)), ((3,), (1,)), ((2, 1), (1, 3)), ((2, 3), (3,)),
-     ((3,), (2, 3)), ((4, 1, 3), (2, 1)), ((1, 1), (2, 3)), ((2, 3), (2, 3)), ((2, 1, 1), (1, 3, 1))],
+    [
+        ((), ()),
+        ((), (3,)),
+        ((3,), ()),
+        ((1,), (3,)),
+        ((3,), (1,)),
+        ((2, 1), (1, 3)),
+        ((2, 3), (3,)),
+        ((3,), (2, 3)),
+        ((4, 1, 3), (2, 1)),
+        ((1, 1), (2, 3)),
+        ((2, 3), (2, 3)),
+        ((2, 1, 1), (1, 3, 1)),
+    ],
 )
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_binary_primitive_listed_broadcasts(name: str, shape_a: tuple, shape_b: tuple) -> None:
@@ -143,9 +167,23 @@ def test_binary_primitive_listed_broadcasts(name: str, shape_a: tuple, shape_b: 
 
 def test_scalar_constants_on_either_side() -> None:
     x = np.array([0.7, 1.3, 2.1])
-    for f in (lambda t: 2.0 + t, lambda t: t + 2, lambda t: 2.0 - t, lambda t: t - 2.0, lambda t: 3.0 * t,
-              lambda t: t * 3, lambda t: 2.0 / t, lambda t: t / 2.0, lambda t: t**2, lambda t: t**0.5,
-              lambda t: t**-1.5, lambda t: 2.0**t, lambda t: t**0, lambda t: -t, lambda t: t.maximum(1.0)):
+    for f in (
+        lambda t: 2.0 + t,
+        lambda t: t + 2,
+        lambda t: 2.0 - t,
+        lambda t: t - 2.0,
+        lambda t: 3.0 * t,
+        lambda t: t * 3,
+        lambda t: 2.0 / t,
+        lambda t: t / 2.0,
+        lambda t: t**2,
+        lambda t: t**0.5,
+        lambda t: t**-1.5,
+        lambda t: 2.0**t,
+        lambda t: t**0,
+        lambda t: -t,
+        lambda t: t.maximum(1.0),
+    ):
         check_both(f, x)
 
 
@@ -155,7 +193,9 @@ def test_scalar_constants_on_either_side() -> None:
 @st.composite
 def matmul_shapes(draw) -> tuple[tuple, tuple]:
     m, n, p = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3))
+    batch = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3)
+    )
     a_1d, b_1d = draw(st.booleans()), draw(st.booleans())
     shape_a = (n,) if a_1d else batch.input_shapes[0] + (m, n)
     shape_b = (n,) if b_1d else batch.input_shapes[1] + (n, p)
@@ -171,9 +211,20 @@ def test_matmul(shapes, seed: int) -> None:
     check_through_tensors(lambda x, y: x @ y, [a, b])
 
 
-@pytest.mark.parametrize("shape_a, shape_b", [((3,), (3,)), ((3,), (3, 2)), ((2, 3), (3,)), ((4, 2, 3), (3,)),
-                                              ((3,), (4, 3, 2)), ((4, 2, 3), (3, 2)), ((2, 3), (4, 3, 2)),
-                                              ((4, 1, 2, 3), (5, 3, 2)), ((1, 1), (1, 1))])
+@pytest.mark.parametrize(
+    "shape_a, shape_b",
+    [
+        ((3,), (3,)),
+        ((3,), (3, 2)),
+        ((2, 3), (3,)),
+        ((4, 2, 3), (3,)),
+        ((3,), (4, 3, 2)),
+        ((4, 2, 3), (3, 2)),
+        ((2, 3), (4, 3, 2)),
+        ((4, 1, 2, 3), (5, 3, 2)),
+        ((1, 1), (1, 1)),
+    ],
+)
 def test_matmul_listed_shapes(shape_a: tuple, shape_b: tuple) -> None:
     rng = np.random.default_rng(3)
     a, b = values(rng, shape_a), values(rng, shape_b)
@@ -252,7 +303,9 @@ def test_transpose(shape: tuple, seed: int, data) -> None:
     negative = data.draw(st.booleans())
     axes = tuple(a - len(shape) for a in perm) if negative else tuple(perm)
     assert_vjp_matches_fd("transpose", [x], seed, axes=axes if axes else None)
-    check_both(lambda t: t.transpose(*axes) * np.arange(x.size).reshape(np.transpose(x, axes).shape), x)
+    check_both(
+        lambda t: t.transpose(*axes) * np.arange(x.size).reshape(np.transpose(x, axes).shape), x
+    )
     check_both(lambda t: t.T * np.arange(x.size).reshape(x.T.shape), x)
 
 
@@ -260,8 +313,13 @@ def test_transpose(shape: tuple, seed: int, data) -> None:
 @given(shape=shapes, seed=seeds, data=st.data())
 def test_reshape(shape: tuple, seed: int, data) -> None:
     x = values(np.random.default_rng(seed), shape)
-    new = data.draw(st.sampled_from([(-1,), shape[::-1], (1,) + shape, shape + (1,), (x.size,), ()]
-                                    if x.size == 1 else [(-1,), shape[::-1], (1,) + shape, shape + (1,), (x.size,)]))
+    new = data.draw(
+        st.sampled_from(
+            [(-1,), shape[::-1], (1,) + shape, shape + (1,), (x.size,), ()]
+            if x.size == 1
+            else [(-1,), shape[::-1], (1,) + shape, shape + (1,), (x.size,)]
+        )
+    )
     assert_vjp_matches_fd("reshape", [x], seed, shape=new)
     weights = np.arange(x.size, dtype=float).reshape(np.reshape(x, new).shape)
     check_both(lambda t: t.reshape(new) * weights, x)
@@ -269,7 +327,11 @@ def test_reshape(shape: tuple, seed: int, data) -> None:
 
 
 @SETTINGS
-@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds, data=st.data())
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+    seed=seeds,
+    data=st.data(),
+)
 def test_getitem_basic_slicing(shape: tuple, seed: int, data) -> None:
     x = values(np.random.default_rng(seed), shape)
     index = data.draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
@@ -280,16 +342,25 @@ def test_getitem_basic_slicing(shape: tuple, seed: int, data) -> None:
 
 
 @SETTINGS
-@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=seeds, data=st.data())
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+    seed=seeds,
+    data=st.data(),
+)
 def test_getitem_integer_arrays_with_repeats(shape: tuple, seed: int, data) -> None:
     x = values(np.random.default_rng(seed), shape)
     rows = data.draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=6))
     index = np.array(rows)
     if len(shape) > 1 and data.draw(st.booleans()):
-        cols = data.draw(st.lists(st.integers(0, shape[1] - 1), min_size=len(rows), max_size=len(rows)))
+        cols = data.draw(
+            st.lists(st.integers(0, shape[1] - 1), min_size=len(rows), max_size=len(rows))
+        )
         index = (np.array(rows), np.array(cols))
     elif len(shape) > 1 and data.draw(st.booleans()):
-        index = (slice(None), np.array(data.draw(st.lists(st.integers(0, shape[1] - 1), min_size=1, max_size=5))))
+        index = (
+            slice(None),
+            np.array(data.draw(st.lists(st.integers(0, shape[1] - 1), min_size=1, max_size=5))),
+        )
     assert_vjp_matches_fd("getitem", [x], seed, index=index)
     check_both(lambda t: t[index], x)
 
@@ -316,6 +387,10 @@ def test_getitem_boolean_mask_and_repeated_rows() -> None:
 
 
 def test_every_registered_builtin_is_covered() -> None:
-    covered = set(BINARY) | set(UNARY) | set(REDUCTIONS) | {"matmul", "transpose", "reshape", "getitem"}
-    builtins = {name for name, prim in PRIMITIVES.items() if prim.__module__ == "vjpgrad.primitives"}
+    covered = (
+        set(BINARY) | set(UNARY) | set(REDUCTIONS) | {"matmul", "transpose", "reshape", "getitem"}
+    )
+    builtins = {
+        name for name, prim in PRIMITIVES.items() if prim.__module__ == "vjpgrad.primitives"
+    }
     assert len(builtins) == 20 and builtins <= covered, builtins - covered

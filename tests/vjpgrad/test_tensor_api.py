@@ -43,14 +43,21 @@ def test_repr_is_readable() -> None:
 @pytest.mark.parametrize(
     "op, expected",
     [
-        (lambda x, c: x + c, lambda x, c: x + c), (lambda x, c: c + x, lambda x, c: c + x),
-        (lambda x, c: x - c, lambda x, c: x - c), (lambda x, c: c - x, lambda x, c: c - x),
-        (lambda x, c: x * c, lambda x, c: x * c), (lambda x, c: c * x, lambda x, c: c * x),
-        (lambda x, c: x / c, lambda x, c: x / c), (lambda x, c: c / x, lambda x, c: c / x),
-        (lambda x, c: x**c, lambda x, c: x**c), (lambda x, c: c**x, lambda x, c: c**x),
+        (lambda x, c: x + c, lambda x, c: x + c),
+        (lambda x, c: c + x, lambda x, c: c + x),
+        (lambda x, c: x - c, lambda x, c: x - c),
+        (lambda x, c: c - x, lambda x, c: c - x),
+        (lambda x, c: x * c, lambda x, c: x * c),
+        (lambda x, c: c * x, lambda x, c: c * x),
+        (lambda x, c: x / c, lambda x, c: x / c),
+        (lambda x, c: c / x, lambda x, c: c / x),
+        (lambda x, c: x**c, lambda x, c: x**c),
+        (lambda x, c: c**x, lambda x, c: c**x),
     ],
 )
-@pytest.mark.parametrize("const", [2.0, 3, np.float64(1.5), np.array([1.0, 2.0, 0.5]), [0.5, 1.0, 2.0]])
+@pytest.mark.parametrize(
+    "const", [2.0, 3, np.float64(1.5), np.array([1.0, 2.0, 0.5]), [0.5, 1.0, 2.0]]
+)
 def test_operators_with_constants_on_either_side(op, expected, const) -> None:
     xv = np.array([0.5, 1.5, 2.0])
     y = op(Tensor(xv), const)
@@ -60,8 +67,15 @@ def test_operators_with_constants_on_either_side(op, expected, const) -> None:
 
 def test_ndarray_on_the_left_gives_a_tensor() -> None:
     x = Tensor([1.0, 2.0, 3.0])
-    for y in (np.ones(3) + x, np.ones(3) - x, np.ones(3) * x, np.ones(3) / x, np.ones(3) ** x,
-              np.ones((2, 3)) @ x, np.float64(2.0) * x):
+    for y in (
+        np.ones(3) + x,
+        np.ones(3) - x,
+        np.ones(3) * x,
+        np.ones(3) / x,
+        np.ones(3) ** x,
+        np.ones((2, 3)) @ x,
+        np.float64(2.0) * x,
+    ):
         assert isinstance(y, Tensor), type(y)
     (np.full((2, 3), 2.0) @ x).sum().backward()
     np.testing.assert_array_equal(x.grad, [4.0, 4.0, 4.0])
@@ -286,8 +300,13 @@ def test_grad_and_value_and_grad() -> None:
     np.testing.assert_allclose(gw, expected)
     np.testing.assert_allclose(gX, 2 * np.outer(X @ w - y, w))
     np.testing.assert_allclose(grad(f, argnum=2)(w, X, y), -2 * (X @ w - y))
-    assert grad(lambda a, b: (a * 0.0).sum() + b.sum())(np.ones(2), np.ones(2)).tolist() == [0.0, 0.0]
-    assert grad(lambda a, n: (a**n).sum())(np.array([2.0]), 3).tolist() == [12.0]  # non-arrays passed as is
+    assert grad(lambda a, b: (a * 0.0).sum() + b.sum())(np.ones(2), np.ones(2)).tolist() == [
+        0.0,
+        0.0,
+    ]
+    assert grad(lambda a, n: (a**n).sum())(np.array([2.0]), 3).tolist() == [
+        12.0
+    ]  # non-arrays passed as is
     with no_grad():  # grad() records even inside no_grad
         np.testing.assert_allclose(grad(f)(w, X, y), expected)
 
@@ -314,6 +333,7 @@ def test_changing_a_kept_value_in_place_changes_a_later_backward() -> None:
 
 def test_tensor_cannot_be_subclassed() -> None:
     with pytest.raises(TypeError, match="cannot be subclassed"):
+
         class Parameter(Tensor):  # noqa: F841
             __slots__ = ()
 
@@ -349,9 +369,13 @@ def test_backward_takes_a_tensor_as_gradient() -> None:
 
 def test_comparisons_give_boolean_arrays_as_in_numpy() -> None:
     t = Tensor([0.0, 1.0, 2.0])
-    for got, expected in [(t == 1.0, [False, True, False]), (t != 1.0, [True, False, True]),
-                          (t < 1.0, [True, False, False]), (t >= Tensor([0.0, 2.0, 2.0]), [True, False, True]),
-                          (np.ones(3) > t, [True, False, False])]:
+    for got, expected in [
+        (t == 1.0, [False, True, False]),
+        (t != 1.0, [True, False, True]),
+        (t < 1.0, [True, False, False]),
+        (t >= Tensor([0.0, 2.0, 2.0]), [True, False, True]),
+        (np.ones(3) > t, [True, False, False]),
+    ]:
         assert type(got) is np.ndarray and got.dtype == bool
         np.testing.assert_array_equal(got, expected)
     t[t > 0.5].sum().backward()  # a mask from a comparison
@@ -406,16 +430,22 @@ def test_logsumexp_over_an_empty_axis_is_minus_infinity() -> None:
 
 
 def test_repr_names_a_dtype_other_than_float64() -> None:
-    assert repr(Tensor(np.ones(2, np.float32))) == "Tensor([1., 1.], requires_grad=True, dtype=float32)"
+    assert (
+        repr(Tensor(np.ones(2, np.float32)))
+        == "Tensor([1., 1.], requires_grad=True, dtype=float32)"
+    )
 
 
-@pytest.mark.parametrize("base, exponent, d_base, d_exponent", [
-    (0.0, 0.0, 0.0, 0.0),     # d/da a^0 = 0 (not 0 * 0^-1 = nan); d/db 0^b at b=0: 0 by convention
-    (0.0, 2.0, 0.0, 0.0),     # d/da a^2 = 2a = 0; d/db 0^b = 0 for b > 0
-    (0.0, 1.0, 1.0, 0.0),
-    (-2.0, 3.0, 12.0, np.nan),  # negative base: d/db needs log(-2), nan as in NumPy
-    (3.0, 0.0, 0.0, np.log(3.0)),
-])
+@pytest.mark.parametrize(
+    "base, exponent, d_base, d_exponent",
+    [
+        (0.0, 0.0, 0.0, 0.0),  # d/da a^0 = 0 (not 0 * 0^-1 = nan); d/db 0^b at b=0: 0 by convention
+        (0.0, 2.0, 0.0, 0.0),  # d/da a^2 = 2a = 0; d/db 0^b = 0 for b > 0
+        (0.0, 1.0, 1.0, 0.0),
+        (-2.0, 3.0, 12.0, np.nan),  # negative base: d/db needs log(-2), nan as in NumPy
+        (3.0, 0.0, 0.0, np.log(3.0)),
+    ],
+)
 def test_power_at_special_points(base, exponent, d_base, d_exponent) -> None:
     a, b = Tensor(base), Tensor(exponent)
     with np.errstate(invalid="ignore"):
@@ -489,9 +519,21 @@ def test_assigning_a_gradient_is_validated() -> None:
         y.grad = np.ones(3)  # a computed Tensor's gradient is checked too
 
 
-@pytest.mark.parametrize("constant", [np.ones(3, np.uint8), np.ones(3, bool), np.ones(3, np.int8),
-                                      np.ones(3, np.int16), np.ones(3, np.float16), 2, True, 2.5,
-                                      np.ones(3, np.int64), np.float64(2.0)])
+@pytest.mark.parametrize(
+    "constant",
+    [
+        np.ones(3, np.uint8),
+        np.ones(3, bool),
+        np.ones(3, np.int8),
+        np.ones(3, np.int16),
+        np.ones(3, np.float16),
+        2,
+        True,
+        2.5,
+        np.ones(3, np.int64),
+        np.float64(2.0),
+    ],
+)
 def test_constants_follow_numpy_dtype_rules(constant) -> None:
     """F18: float32 data with a uint8 or bool constant stays float32 (not float64: twice
     the memory and time), as NumPy computes it."""

@@ -65,8 +65,7 @@ def make_hypot(seen: list | None = None) -> type[Node]:
                 seen.append((type(a), type(b)))
             self.a, self.b, self.out = a, b, out
 
-        vjps = (lambda node, g: g * node.a / node.out,
-                lambda node, g: g * node.b / node.out)
+        vjps = (lambda node, g: g * node.a / node.out, lambda node, g: g * node.b / node.out)
 
     return Hypot
 
@@ -154,8 +153,11 @@ BAD_RETURNS = {
     "a tuple": (lambda node, g: (g * 2.0,), TypeError, "returned tuple"),
     "complex": (lambda node, g: g * 1j, TypeError, "dtype complex128"),
     "strings": (lambda node, g: np.full(np.shape(g), "a"), TypeError, "dtype <U1"),
-    "a wrong shape": (lambda node, g: np.sum(g, keepdims=True), ValueError,
-                      r"shape \(1,\) for input 0 of shape \(3,\)"),
+    "a wrong shape": (
+        lambda node, g: np.sum(g, keepdims=True),
+        ValueError,
+        r"shape \(1,\) for input 0 of shape \(3,\)",
+    ),
     "a scalar": (lambda node, g: np.sum(g), ValueError, r"shape \(\) for input 0 of shape \(3,\)"),
 }
 
@@ -165,7 +167,9 @@ def test_a_bad_vjp_result_names_the_primitive_and_the_input(mistake: str) -> Non
     vjp, error, message = BAD_RETURNS[mistake]
     x = Tensor([1.0, 2.0, 3.0])
     with override_vjp("exp", vjp):
-        with pytest.raises(error, match=f"VJP of 'exp'.*{message}|VJP of 'exp' for input 0.*{message}"):
+        with pytest.raises(
+            error, match=f"VJP of 'exp'.*{message}|VJP of 'exp' for input 0.*{message}"
+        ):
             x.exp().sum().backward()
     assert x.grad is None
     x.exp().sum().backward()  # restored on exit
@@ -174,6 +178,7 @@ def test_a_bad_vjp_result_names_the_primitive_and_the_input(mistake: str) -> Non
 
 def test_a_vjp_returning_a_tuple_for_a_0d_input_is_named() -> None:
     """F19: gave "'numpy.float64' object is not iterable", naming no primitive."""
+
     @vjpgrad.primitive
     class Sine(Node):
         __slots__ = ("x",)
@@ -219,6 +224,7 @@ def test_a_vjp_may_return_a_list_or_integers() -> None:
 
 def test_a_vjp_that_modifies_an_input_in_place_is_stopped() -> None:
     """F17: a VJP writing into x changed the leaf's value silently."""
+
     @vjpgrad.primitive
     class Sq(Node):
         __slots__ = ("x",)
@@ -281,12 +287,15 @@ def test_a_vjp_that_modifies_g_in_place_is_stopped() -> None:
 
     x = Tensor([-1.0, 2.0])
     y = apply(ReluInPlace, x) + x * 3.0
-    with pytest.raises(ValueError, match="VJP of 'reluinplace' for input 0 modifies an array in place"):
+    with pytest.raises(
+        ValueError, match="VJP of 'reluinplace' for input 0 modifies an array in place"
+    ):
         y.backward(np.ones(2))
 
 
 def test_array_parameters_are_copied() -> None:
     """F14: changing an index array after the forward pass moved the gradient."""
+
     @vjpgrad.primitive
     class Take(Node):
         __slots__ = ("n", "index")
