@@ -47,9 +47,8 @@ test: setup lint $(VENV)/.actionlint-tried $(VENV)/.torch-installed
 	$(BIN)/python -m tools.site_figures --build-dir $(BUILDDIR) --time rebuild -- $(MAKE) --no-print-directory html
 	$(BIN)/python -m tools.site_figures --build-dir $(BUILDDIR)
 
-# Style and types of the tooling, the tests and the extensions (settings in
-# pyproject.toml). TODO(lead): code/vjpgrad and tests/vjpgrad join once the
-# package rewrite lands (pyproject.toml's excludes).
+# Style and types of the package, its tests and benchmark, the tooling and the
+# extensions (settings in pyproject.toml; the package's width in code/ruff.toml)
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

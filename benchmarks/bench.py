@@ -36,7 +36,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
-from typing import Any
+from typing import Any, cast
 
 import autograd
 import autograd.numpy as anp
@@ -59,7 +59,7 @@ def mlp_params(sizes: tuple[int, ...], seed: int = 0) -> Params:
     """He-initialised weights and zero biases, [W1, b1, W2, b2, ...]."""
     rng = np.random.default_rng(seed)
     params: Params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
         scale = np.sqrt(2.0 / fan_in)
         params += [rng.standard_normal((fan_in, fan_out)) * scale, np.zeros(fan_out)]
     return params
@@ -72,7 +72,7 @@ def _numpy_backprop(
     W1, b1, W2, b2 = params
     dh = (dout @ W2.T) * (h > 0)
     grads = (X.T @ dh, dh.sum(axis=0), a.T @ dout, dout.sum(axis=0))
-    for p, g in zip(params, grads):
+    for p, g in zip(params, grads, strict=True):
         p -= LR * g
 
 
@@ -104,13 +104,19 @@ def numpy_mse_step(params: Params, X: np.ndarray, t: np.ndarray) -> float:
 
 def _sgd(params: list[Tensor]) -> None:
     for p in params:
+        assert p.grad is not None
         p.value -= LR * p.grad
         p.grad = None
 
 
+def _dense(X: np.ndarray, W: Tensor, b: Tensor) -> Tensor:
+    """X @ W + b with data X (an ndarray on the left of a Tensor)."""
+    return cast(Tensor, X @ W) + b
+
+
 def vjpgrad_xent_step(params: list[Tensor], X: np.ndarray, y: np.ndarray) -> float:
     W1, b1, W2, b2 = params
-    logits = (X @ W1 + b1).relu() @ W2 + b2
+    logits = _dense(X, W1, b1).relu() @ W2 + b2
     loss = (logits.logsumexp(axis=1) - logits[np.arange(len(y)), y]).mean()
     loss.backward()
     _sgd(params)
@@ -119,7 +125,7 @@ def vjpgrad_xent_step(params: list[Tensor], X: np.ndarray, y: np.ndarray) -> flo
 
 def vjpgrad_mse_step(params: list[Tensor], X: np.ndarray, t: np.ndarray) -> float:
     W1, b1, W2, b2 = params
-    r = (X @ W1 + b1).relu() @ W2 + b2 - t
+    r = _dense(X, W1, b1).relu() @ W2 + b2 - t
     loss = (r * r).mean()
     loss.backward()
     _sgd(params)
@@ -144,7 +150,7 @@ _AUTOGRAD_GRADS = {"xent": autograd.grad(_autograd_xent), "mse": autograd.grad(_
 
 
 def autograd_step(kind: str, params: Params, X: np.ndarray, target: np.ndarray) -> None:
-    for p, g in zip(params, _AUTOGRAD_GRADS[kind](params, X, target)):
+    for p, g in zip(params, _AUTOGRAD_GRADS[kind](params, X, target), strict=True):
         p -= LR * g
 
 
@@ -189,6 +195,7 @@ def vjpgrad_chain(x: np.ndarray, n_ops: int) -> np.ndarray:
     for _ in range(n_ops // 3):
         y = (y * 0.9 + 0.1).tanh()
     y.sum().backward()
+    assert t.grad is not None
     return t.grad
 
 
@@ -226,10 +233,13 @@ def scalar_forward(
     ``params`` holds, per layer, one row [w_1, ..., w_k, b] per neuron; the same
     code runs on vjpgrad's and PyTorch's 0-d Tensors and on HIPS autograd's boxes."""
     loss: Any = 0.0
-    for x, target in zip(X, t):
+    for x, target in zip(X, t, strict=True):
         a: list[Any] = list(x)
         for k, layer in enumerate(params):
-            a = [sum((w * ai for w, ai in zip(neuron, a)), neuron[-1]) for neuron in layer]
+            a = [
+                sum((w * ai for w, ai in zip(neuron, a, strict=False)), neuron[-1])
+                for neuron in layer
+            ]
             if k < len(params) - 1:
                 a = [tanh(z) for z in a]
         loss = loss + (a[0] - target) * (a[0] - target)
@@ -241,7 +251,7 @@ def scalar_params(seed: int = 4) -> list[list[list[float]]]:
     sizes = (2, 16, 16, 1)
     return [
         [list(rng.uniform(-1.0, 1.0, fan_in + 1)) for _ in range(fan_out)]
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True)
     ]
 
 
@@ -250,15 +260,18 @@ def scalar_by_hand(
 ) -> list[list[list[float]]]:
     """The gradient of scalar_forward, backpropagated by hand in Python floats."""
     grads = [[[0.0] * len(neuron) for neuron in layer] for layer in params]
-    for x, target in zip(X, t):
+    for x, target in zip(X, t, strict=True):
         acts = [list(x)]
         for k, layer in enumerate(params):
-            z = [sum(w * ai for w, ai in zip(neuron, acts[-1])) + neuron[-1] for neuron in layer]
+            z = [
+                sum(w * ai for w, ai in zip(neuron, acts[-1], strict=False)) + neuron[-1]
+                for neuron in layer
+            ]
             acts.append([math.tanh(v) for v in z] if k < len(params) - 1 else z)
         delta = [2.0 * (acts[-1][0] - target) / len(X)]
         for k in reversed(range(len(params))):
             inputs = acts[k]
-            for j, neuron in enumerate(params[k]):
+            for j in range(len(params[k])):
                 row = grads[k][j]
                 for i, ai in enumerate(inputs):
                     row[i] += delta[j] * ai
@@ -268,7 +281,7 @@ def scalar_by_hand(
                     sum(delta[j] * params[k][j][i] for j in range(len(delta)))
                     for i in range(len(inputs))
                 ]
-                delta = [b * (1.0 - ai * ai) for b, ai in zip(back, inputs)]
+                delta = [b * (1.0 - ai * ai) for b, ai in zip(back, inputs, strict=True)]
     return grads
 
 
@@ -277,7 +290,7 @@ def scalar_vjpgrad(
 ) -> list[list[list[float]]]:
     tensors = [[[Tensor(w) for w in neuron] for neuron in layer] for layer in params]
     scalar_forward(tensors, X, t, Tensor.tanh).backward()
-    return [[[float(w.grad) for w in neuron] for neuron in layer] for layer in tensors]
+    return [[[w.grad.item() for w in neuron] for neuron in layer] for layer in tensors]  # type: ignore[union-attr]
 
 
 def scalar_torch(
@@ -393,7 +406,7 @@ def run(quick: bool, clock: Callable[[], float]) -> list[Row]:
     np_p, ag_p = [p.copy() for p in base], [p.copy() for p in base]
     vg_p, th_p = [Tensor(p.copy()) for p in base], torch_params(base)
     Xt, yt = torch.tensor(X), torch.tensor(y)
-    runs = {
+    runs: dict[str, Callable[..., Any]] = {
         "numpy": lambda: numpy_xent_step(np_p, X, y),
         "vjpgrad": lambda: vjpgrad_xent_step(vg_p, X, y),
         "autograd": lambda: autograd_step("xent", ag_p, X, y),
@@ -479,7 +492,7 @@ def format_table(rows: list[Row]) -> str:
         lines.append(
             [r.name, r.unit, *cells, r.target, f"{r.ratio:.2f}x", "yes" if r.met else "NO"]
         )
-    widths = [max(len(str(c)) for c in col) for col in zip(head, *lines)]
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *lines, strict=True)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     return "\n".join(
         [

@@ -9,11 +9,11 @@
 array([2., 4., 6.])
 """
 
+from .checked import override_vjp, primitive
 from .checking import check_grad, numerical_jacobian
 from .drawing import draw_graph
 from .functional import grad, value_and_grad, vjp
 from .graph import Node, enable_grad, is_grad_enabled, keep_values, no_grad
-from .checked import override_vjp, primitive
 from .primitives import PRIMITIVES, unbroadcast
 from .tensor import Tensor, apply
 

@@ -18,7 +18,6 @@ import numpy as np
 from .backward import backward_pass, topological_order
 from .graph import Node, _recording
 from .primitives import (
-    PRIMITIVES,
     Add,
     Divide,
     Exp,

@@ -59,7 +59,7 @@ def test_benchmarked_steps_compute_the_same_update(kind: str) -> None:
     numpy_loss = getattr(bench, f"numpy_{kind}_step")(numpy_params, X, target)
     vjpgrad_loss = getattr(bench, f"vjpgrad_{kind}_step")(tensors, X, target)
     assert numpy_loss == pytest.approx(vjpgrad_loss, rel=1e-12)
-    for p, t in zip(numpy_params, tensors):
+    for p, t in zip(numpy_params, tensors, strict=True):
         np.testing.assert_allclose(p, t.value, rtol=1e-12, atol=1e-15)
     assert not np.allclose(numpy_params[0], bench.mlp_params((8, 5, 3))[0])  # a step was taken
 

@@ -22,8 +22,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from vjpgrad import PRIMITIVES, primitives
 
 CHAPTER = Path(__file__).resolve().parents[2] / "book" / "vjp.md"

@@ -52,9 +52,8 @@ def test_deliberately_wrong_vjp_is_caught_and_named() -> None:
     x, w = np.array([0.3, -0.2, 0.5]), np.array([1.5, 0.5, -1.0])
     check_grad(f, x, w)
     own = PRIMITIVES["multiply"].vjps
-    with override_vjp("multiply", *WRONG_MULTIPLY_VJPS):
-        with pytest.raises(AssertionError) as info:
-            check_grad(f, x, w)
+    with override_vjp("multiply", *WRONG_MULTIPLY_VJPS), pytest.raises(AssertionError) as info:
+        check_grad(f, x, w)
     message = str(info.value)
     assert "VJP of 'multiply' disagrees with finite differences" in message
     assert "max abs error" in message and "max rel error" in message
@@ -71,9 +70,12 @@ def test_the_first_wrong_primitive_in_the_graph_is_named() -> None:
 
     own = PRIMITIVES["tanh"].vjps
     f = lambda x: ((x * 2.0).tanh().exp() * 3.0).sum()  # noqa: E731  tanh comes before exp
-    with override_vjp("tanh", wrong_tanh_vjp), override_vjp("exp", wrong_exp_vjp):
-        with pytest.raises(AssertionError, match="VJP of 'tanh' disagrees"):
-            check_grad(f, np.array([0.1, 0.7]))
+    with (
+        override_vjp("tanh", wrong_tanh_vjp),
+        override_vjp("exp", wrong_exp_vjp),
+        pytest.raises(AssertionError, match="VJP of 'tanh' disagrees"),
+    ):
+        check_grad(f, np.array([0.1, 0.7]))
     assert PRIMITIVES["tanh"].vjps == own
 
 
@@ -125,17 +127,21 @@ def test_a_correct_vjp_at_a_kink_is_not_blamed() -> None:
 
 def test_a_wrong_vjp_is_named_even_past_a_kink() -> None:
     X = np.random.default_rng(0).standard_normal((4, 3))
-    with override_vjp("tanh", lambda node, g: g * (1.0 - node.out)):
-        with pytest.raises(AssertionError, match="VJP of 'tanh' disagrees"):
-            check_grad(lambda W: (X @ W).relu().tanh().sum(), np.zeros((3, 2)) + [[0.0, 1.0]])
+    with (
+        override_vjp("tanh", lambda node, g: g * (1.0 - node.out)),
+        pytest.raises(AssertionError, match="VJP of 'tanh' disagrees"),
+    ):
+        check_grad(lambda W: (X @ W).relu().tanh().sum(), np.zeros((3, 2)) + [[0.0, 1.0]])
 
 
 def test_the_relative_error_is_that_of_the_failing_entries() -> None:
     # entry 0: gradient 3e-18 against a finite difference of 0 (within atol, but an
     # infinite relative error); entry 1: off by 0.05 %: that is the error to report
-    with override_vjp("exp", lambda node, g: 1.001 * g * node.out):
-        with pytest.raises(AssertionError) as failure:
-            check_grad(lambda x: (x * x * x).sum() + x[1:].exp().sum(), np.array([1e-9, 1.0]))
+    with (
+        override_vjp("exp", lambda node, g: 1.001 * g * node.out),
+        pytest.raises(AssertionError) as failure,
+    ):
+        check_grad(lambda x: (x * x * x).sum() + x[1:].exp().sum(), np.array([1e-9, 1.0]))
     summary = str(failure.value).splitlines()[0]
     relative = float(re.search(r"max rel error (\S+)", summary).group(1))
     assert 1e-4 < relative < 1e-3, summary
@@ -148,9 +154,11 @@ def test_check_grad_leaves_outside_tensors_alone() -> None:
 
 
 def test_message_gives_errors_for_a_plain_mismatch() -> None:
-    with override_vjp("exp", lambda node, g: 2 * g * node.out):
-        with pytest.raises(AssertionError, match=r"max abs error [0-9.e+-]+, max rel error 1\b"):
-            check_grad(lambda x: x.exp().sum(), np.array([0.0, 1.0]))
+    with (
+        override_vjp("exp", lambda node, g: 2 * g * node.out),
+        pytest.raises(AssertionError, match=r"max abs error [0-9.e+-]+, max rel error 1\b"),
+    ):
+        check_grad(lambda x: x.exp().sum(), np.array([0.0, 1.0]))
 
 
 def test_nodes_are_checked_inputs_first_on_a_dag_with_shared_nodes() -> None:
@@ -166,12 +174,12 @@ def test_nodes_are_checked_inputs_first_on_a_dag_with_shared_nodes() -> None:
         for parent in node.parents:
             if isinstance(parent, Node):
                 assert position[id(parent)] < position[id(node)], (parent.name, node.name)
-    with (
+    with (  # add comes after tanh
         override_vjp("tanh", lambda node, g: g * (1.0 - node.out)),
         override_vjp("add", lambda node, g: 2.0 * g, None),
-    ):  # add comes after tanh
-        with pytest.raises(AssertionError, match="VJP of 'tanh' disagrees"):
-            check_grad(lambda t: (t.exp() + ((t.exp() * 2.0).tanh() * t.exp())).sum(), x.value)
+        pytest.raises(AssertionError, match="VJP of 'tanh' disagrees"),
+    ):
+        check_grad(lambda t: (t.exp() + ((t.exp() * 2.0).tanh() * t.exp())).sum(), x.value)
 
 
 def test_nodes_recorded_outside_check_grad_are_not_blamed() -> None:
@@ -192,9 +200,11 @@ def test_a_constant_input_is_not_blamed() -> None:
     """F6: with x ** 2 at x < 0 before a wrong exp, 'power' was blamed "for input 1 of
     2", its constant exponent (whose finite difference is NaN there)."""
     exp_vjp = PRIMITIVES["exp"].vjps[0]
-    with override_vjp("exp", lambda node, g: 2 * exp_vjp(node, g)):
-        with pytest.raises(AssertionError) as failure:
-            check_grad(lambda x: (x**2).exp().sum(), np.array([-1.0, 0.5]))
+    with (
+        override_vjp("exp", lambda node, g: 2 * exp_vjp(node, g)),
+        pytest.raises(AssertionError) as failure,
+    ):
+        check_grad(lambda x: (x**2).exp().sum(), np.array([-1.0, 0.5]))
     message = str(failure.value)
     assert "VJP of 'exp' disagrees" in message and "power" not in message, message
 

@@ -139,9 +139,8 @@ def test_a_wrong_vjp_is_caught_and_named(
 ) -> None:
     f = _function(name, confounder, position)
     _passes_or_reports_the_kink(f)  # with vjpgrad's own VJPs
-    with override_vjp(name, *mistakes(name)[kind]):
-        with pytest.raises(AssertionError) as failure:
-            check_grad(f, _x())
+    with override_vjp(name, *mistakes(name)[kind]), pytest.raises(AssertionError) as failure:
+        check_grad(f, _x())
     culprit = str(failure.value).splitlines()[-1]
     assert f"VJP of '{name}'" in culprit, str(failure.value)
     assert "at a kink" not in culprit
@@ -181,9 +180,11 @@ def test_high_curvature_is_not_a_kink() -> None:
     named as wrong (F8), and the right one passes."""
     x = np.array([5e-4, 1e-4])
     check_grad(lambda t: t.log().sum(), x)
-    with override_vjp("log", lambda node, g: 2 * g / node.x):
-        with pytest.raises(AssertionError, match="VJP of 'log' disagrees") as failure:
-            check_grad(lambda t: t.log().sum(), x)
+    with (
+        override_vjp("log", lambda node, g: 2 * g / node.x),
+        pytest.raises(AssertionError, match="VJP of 'log' disagrees") as failure,
+    ):
+        check_grad(lambda t: t.log().sum(), x)
     assert "kink" not in str(failure.value)
 
 
@@ -193,9 +194,11 @@ def test_eps_reaches_the_node_checks() -> None:
     x = np.array([1e-7, 2e-7])
     check_grad(lambda t: t.log().sum(), x, eps=1e-10, rtol=1e-4)
     exp = PRIMITIVES["exp"].vjps[0]
-    with override_vjp("exp", lambda node, g: 2 * exp(node, g)):
-        with pytest.raises(AssertionError) as failure:
-            check_grad(lambda t: t.log().exp().sum(), x, eps=1e-10, rtol=1e-4)
+    with (
+        override_vjp("exp", lambda node, g: 2 * exp(node, g)),
+        pytest.raises(AssertionError) as failure,
+    ):
+        check_grad(lambda t: t.log().exp().sum(), x, eps=1e-10, rtol=1e-4)
     assert "VJP of 'exp' disagrees" in str(failure.value), str(failure.value)
 
 
@@ -217,11 +220,13 @@ def test_a_vjp_that_forgets_g_at_the_one_element_output_is_caught() -> None:
 
 
 def test_an_exception_in_a_vjp_names_the_primitive_and_is_chained() -> None:
-    with override_vjp("exp", lambda node, g: g[5]):
-        with pytest.raises(
+    with (
+        override_vjp("exp", lambda node, g: g[5]),
+        pytest.raises(
             AssertionError, match=r"the VJP of 'exp' for input 0 raised IndexError"
-        ) as failure:
-            check_grad(lambda t: t.exp().sum(), np.ones(3))
+        ) as failure,
+    ):
+        check_grad(lambda t: t.exp().sum(), np.ones(3))
     assert isinstance(failure.value.__cause__, IndexError)
 
 
@@ -236,7 +241,9 @@ def test_a_wrong_vjp_hidden_by_the_function_is_still_caught() -> None:
     """A VJP that reads g only through its mean is right wherever g is constant,
     as after a sum; the node checks use a random g of their own, and catch it."""
     own = PRIMITIVES["exp"].vjps[0]
-    with override_vjp("exp", lambda node, g: own(node, np.full(np.shape(g), np.mean(g)))):
-        with pytest.raises(AssertionError, match="a VJP does not") as failure:
-            check_grad(lambda t: (t.exp() * 1.0).sum(), np.array([0.1, 0.5, 0.9]))
+    with (
+        override_vjp("exp", lambda node, g: own(node, np.full(np.shape(g), np.mean(g)))),
+        pytest.raises(AssertionError, match="a VJP does not") as failure,
+    ):
+        check_grad(lambda t: (t.exp() * 1.0).sum(), np.array([0.1, 0.5, 0.9]))
     assert "VJP of 'exp' disagrees" in str(failure.value)

@@ -58,7 +58,7 @@ def test_a_reverse_pass_that_overwrites_instead_of_adding_is_caught() -> None:
     def overwriting(root: Node, seed: np.ndarray) -> dict:
         adjoint = {root: seed}
         for node in topological_order(root):
-            for parent, vjp_ in zip(node.parents, node.vjps):
+            for parent, vjp_ in zip(node.parents, node.vjps, strict=True):
                 if parent is not None:
                     adjoint[parent] = vjpgrad.unbroadcast(
                         vjp_(node, adjoint[node]), parent.shape
@@ -100,7 +100,7 @@ def test_the_checkers_catch_recursion_slowness_a_fixed_seed_and_in_place_adds() 
     def adding_in_place(root: Node, seed: np.ndarray) -> dict:
         adjoint = {root: seed}
         for node in topological_order(root):
-            for parent, vjp_ in zip(node.parents, node.vjps):
+            for parent, vjp_ in zip(node.parents, node.vjps, strict=True):
                 if parent is not None:
                     part = vjpgrad.unbroadcast(vjp_(node, adjoint[node]), parent.shape)
                     if parent in adjoint:
@@ -199,7 +199,7 @@ def test_the_chapters_solutions_pass_and_a_copy_with_a_bug_fails() -> None:
     def keep_everything(root: Node, seed: np.ndarray) -> dict:
         adjoint = {root: seed}
         for node in counting_uses(root):
-            for parent, vjp_ in zip(node.parents, node.vjps):
+            for parent, vjp_ in zip(node.parents, node.vjps, strict=True):
                 if parent is not None:
                     part = vjpgrad.unbroadcast(vjp_(node, adjoint[node]), parent.shape)
                     adjoint[parent] = adjoint.get(parent, 0) + part

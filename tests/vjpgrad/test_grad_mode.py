@@ -19,7 +19,7 @@ def run_in_thread(target: Callable[[], None]) -> threading.Thread:
     def guarded() -> None:
         try:
             target()
-        except BaseException as error:  # noqa: BLE001  handed to the main thread
+        except BaseException as error:
             errors.append(error)
 
     thread = threading.Thread(target=guarded, daemon=True)

@@ -109,7 +109,7 @@ def test_mlp_loss(seed: int, n: int) -> None:
     rng = np.random.default_rng(seed)
     sizes = [5, 8, 6, 3]
     params = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
         params += [rng.standard_normal((a, b)) / np.sqrt(a), rng.standard_normal(b) * 0.1]
     X, y = rng.standard_normal((n, sizes[0])), rng.integers(0, sizes[-1], n)
     assert_same_gradients(mlp_vjpgrad, mlp_autograd, params, X, y)

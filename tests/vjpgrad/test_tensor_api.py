@@ -279,7 +279,7 @@ def test_no_grad_and_detach() -> None:
 
 def test_no_grad_restores_state_after_an_exception() -> None:
     with pytest.raises(ZeroDivisionError), no_grad():
-        1 / 0
+        _ = 1 / 0
     assert vjpgrad.is_grad_enabled()
 
 
@@ -334,7 +334,7 @@ def test_changing_a_kept_value_in_place_changes_a_later_backward() -> None:
 def test_tensor_cannot_be_subclassed() -> None:
     with pytest.raises(TypeError, match="cannot be subclassed"):
 
-        class Parameter(Tensor):  # noqa: F841
+        class Parameter(Tensor):
             __slots__ = ()
 
 

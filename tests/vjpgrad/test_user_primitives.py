@@ -166,11 +166,11 @@ BAD_RETURNS = {
 def test_a_bad_vjp_result_names_the_primitive_and_the_input(mistake: str) -> None:
     vjp, error, message = BAD_RETURNS[mistake]
     x = Tensor([1.0, 2.0, 3.0])
-    with override_vjp("exp", vjp):
-        with pytest.raises(
-            error, match=f"VJP of 'exp'.*{message}|VJP of 'exp' for input 0.*{message}"
-        ):
-            x.exp().sum().backward()
+    with (
+        override_vjp("exp", vjp),
+        pytest.raises(error, match=f"VJP of 'exp'.*{message}|VJP of 'exp' for input 0.*{message}"),
+    ):
+        x.exp().sum().backward()
     assert x.grad is None
     x.exp().sum().backward()  # restored on exit
     np.testing.assert_allclose(x.grad, np.exp(x.value))
@@ -346,12 +346,13 @@ def test_override_vjp_applies_to_nodes_recorded_before() -> None:
 
 
 def test_override_vjp_needs_one_vjp_per_input() -> None:
-    with pytest.raises(TypeError, match=r"'multiply' has 2 input\(s\), so give 2 VJP\(s\).*not 1"):
-        with override_vjp("multiply", lambda node, g: g):
-            pass
-    with pytest.raises(TypeError, match="must be a function"):
-        with override_vjp("exp", np.ones(2)):
-            pass
+    with (
+        pytest.raises(TypeError, match=r"'multiply' has 2 input\(s\), so give 2 VJP\(s\).*not 1"),
+        override_vjp("multiply", lambda node, g: g),
+    ):
+        pass
+    with pytest.raises(TypeError, match="must be a function"), override_vjp("exp", np.ones(2)):
+        pass
     x = Tensor([1.0, 2.0])
     (x * 3.0).exp().sum().backward()  # both left as they were
     np.testing.assert_allclose(x.grad, 3.0 * np.exp(3.0 * x.value))
